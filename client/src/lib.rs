@@ -1,0 +1,1 @@
+//! resocket client.

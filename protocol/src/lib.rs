@@ -1,0 +1,34 @@
+//! Wire types of the resocket real-time protocol, shared by client and server.
+//!
+//! This crate does no IO: it turns [`ClientFrame`]s and [`ServerFrame`]s into bytes and
+//! untrusted bytes back into frames. Sockets belong to the `resocket` client drivers and
+//! to `resocket-server`.
+//!
+//! * Frames: [`ClientFrame`], [`ServerFrame`] and the types they carry.
+//! * Encodings: [`Encoding::MsgPack`] (binary, the default) and [`Encoding::Json`]
+//!   (text), chosen by WebSocket subprotocol ([`SUBPROTOCOL_MSGPACK`],
+//!   [`SUBPROTOCOL_JSON`]). One WebSocket message may carry several frames.
+//! * Payloads are opaque [`Payload`] bytes so one publish can be encoded once and fanned
+//!   out; [`Payload::encode`]/[`Payload::decode`] put typed `serde` values inside.
+//! * Decoding is bounded by [`DecodeLimits`] and fails with a typed [`DecodeError`],
+//!   never a panic.
+//! * Close and error codes: [`codes`].
+//!
+//! The frames, an example of each, and the reconnect/resync/dedup contract are documented
+//! in `docs/PROTOCOL.md` at the repository root.
+#![deny(missing_docs)]
+
+mod codec;
+pub mod codes;
+mod frames;
+mod payload;
+
+pub use codec::{DecodeError, DecodeLimits, Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK};
+pub use frames::{
+    CallResult, ClientFrame, ClientInfo, ErrorBody, Position, PresenceEvent, PresenceMember,
+    RequestId, ServerFrame, SubscribeOutcome,
+};
+pub use payload::{Payload, PayloadError};
+
+/// Version of the protocol spoken by this crate, sent in [`ClientFrame::Connect`].
+pub const PROTOCOL_VERSION: u32 = 1;
