@@ -188,7 +188,9 @@ pub enum ServerFrame {
         channel: String,
         /// Current epoch of the channel.
         epoch: String,
-        /// Current offset, before any replayed message.
+        /// The channel's latest offset when the subscription started. For a recovered
+        /// subscription the replayed messages are those after `since` up to this offset;
+        /// live messages follow with higher offsets.
         offset: u64,
         /// Whether the position was recovered, reset, or absent.
         outcome: SubscribeOutcome,
