@@ -1,6 +1,6 @@
 //! Errors reported to callers of the core.
 
-use resocket_protocol::ErrorBody;
+use resocket_protocol::{ErrorBody, PayloadError};
 
 /// An error answered by the server to a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,6 +53,9 @@ pub enum PublishError {
     /// The server refused the publish (permission, rate limit, size).
     #[error(transparent)]
     Server(#[from] ServerError),
+    /// The value could not be encoded as a payload.
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
 }
 
 /// Why a call failed.
@@ -89,6 +92,10 @@ pub enum CallError {
     /// The handler or the server returned an error.
     #[error(transparent)]
     Server(#[from] ServerError),
+    /// The request could not be encoded, or the reply did not decode as the expected
+    /// type.
+    #[error(transparent)]
+    Payload(#[from] PayloadError),
 }
 
 /// Why a subscribe or unsubscribe was refused.

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use resocket_protocol::{Payload, Position, PresenceEvent, RequestId};
+use resocket_protocol::{Payload, PayloadError, Position, PresenceEvent, RequestId};
 
 use super::error::{CallError, PublishError, ServerError, SubscribeError};
 
@@ -112,6 +112,13 @@ pub struct Message {
     pub payload: Payload,
     /// Who published it, if the server says.
     pub publisher: Option<String>,
+}
+
+impl Message {
+    /// Decodes the payload as a typed MessagePack value.
+    pub fn decode<T: for<'de> serde::Deserialize<'de>>(&self) -> Result<T, PayloadError> {
+        self.payload.decode()
+    }
 }
 
 /// A server's acknowledgement of a publish.
