@@ -24,7 +24,7 @@ mod event;
 mod requests;
 mod time;
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::time::Duration;
 
 use rand::rngs::SmallRng;
@@ -79,8 +79,9 @@ struct Live {
     last_received: Time,
     /// Deadline of a liveness probe (a ping sent after a late timer or `reconnect_now`).
     probe: Option<Time>,
-    /// Resubscribes not yet answered; the offline queue is flushed when this hits zero.
-    resyncing: usize,
+    /// Resubscribes of this connection's resync not yet answered; the offline queue is
+    /// flushed when the last one is.
+    resyncing: BTreeSet<RequestId>,
 }
 
 /// Advice the server gave in a `disconnect` frame on the current connection.
@@ -246,8 +247,11 @@ impl ClientCore {
 
     /// Unsubscribes from `channel`. No more events arrive for it.
     pub fn unsubscribe(&mut self, _now: Time, channel: &str) -> Result<(), SubscribeError> {
-        if self.channels.remove(channel).is_none() {
+        let Some(removed) = self.channels.remove(channel) else {
             return Err(SubscribeError::NotSubscribed(channel.to_owned()));
+        };
+        if let channels::ChannelState::Subscribing(id) = removed.state {
+            self.resync_step(id);
         }
         if matches!(self.phase, Phase::Connected(_)) {
             let id = self.next_id();
@@ -474,7 +478,7 @@ impl ClientCore {
 
     /// Whether requests go straight to the socket (else they wait in the queue).
     fn can_send_requests(&self) -> bool {
-        matches!(&self.phase, Phase::Connected(live) if live.resyncing == 0)
+        matches!(&self.phase, Phase::Connected(live) if live.resyncing.is_empty())
     }
 
     fn submit(
@@ -504,7 +508,7 @@ impl ClientCore {
         }
     }
 
-    fn send_subscribe(&mut self, channel: &str) {
+    fn send_subscribe(&mut self, channel: &str) -> RequestId {
         let id = self.next_id();
         let since = self.channels.start_subscribe(channel, id);
         self.send(&ClientFrame::Subscribe {
@@ -512,6 +516,7 @@ impl ClientCore {
             channel: channel.to_owned(),
             since,
         });
+        id
     }
 
     fn probe(&mut self, now: Time) {
@@ -734,29 +739,27 @@ impl ClientCore {
         self.ping_timeout = Duration::from_millis(timeout_ms);
         self.failed_attempts = 0;
         self.session = Some(session.clone());
-        let channels = self.channels.unsynced();
+        self.events.push_back(Event::Connected { session });
+        let mut resyncing = BTreeSet::new();
+        for channel in self.channels.unsynced() {
+            resyncing.insert(self.send_subscribe(&channel));
+        }
         self.phase = Phase::Connected(Live {
             last_received: now,
             probe: None,
-            resyncing: channels.len(),
+            resyncing,
         });
-        self.events.push_back(Event::Connected { session });
-        for channel in channels {
-            self.send_subscribe(&channel);
-        }
         if self.can_send_requests() {
             self.flush_queue();
         }
     }
 
-    /// One resubscribe of the resync after a reconnect was answered.
-    fn resync_step(&mut self) {
+    /// Subscribe request `id` was answered or abandoned; when it was the last of the
+    /// resync after a reconnect, the offline queue is flushed.
+    fn resync_step(&mut self, id: RequestId) {
         if let Phase::Connected(live) = &mut self.phase {
-            if live.resyncing > 0 {
-                live.resyncing -= 1;
-                if live.resyncing == 0 {
-                    self.flush_queue();
-                }
+            if live.resyncing.remove(&id) && live.resyncing.is_empty() {
+                self.flush_queue();
             }
         }
     }
@@ -799,7 +802,7 @@ impl ClientCore {
             channel: name,
             outcome,
         });
-        self.resync_step();
+        self.resync_step(id);
     }
 
     fn on_message(
@@ -844,7 +847,7 @@ impl ClientCore {
                 channel,
                 error: SubscribeError::Server(error),
             });
-            self.resync_step();
+            self.resync_step(id);
         } else if let Some(request) = self.requests.remove(id) {
             self.fail_request(id, request, Failure::Server(error));
         }
