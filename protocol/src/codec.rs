@@ -120,6 +120,7 @@ impl Encoding {
                 // a claimed length grow their buffer only as far as the bytes really go.
                 let mut rest = bytes;
                 let mut de = rmp_serde::Deserializer::new(&mut rest);
+                de.set_max_depth(MAX_MSGPACK_DEPTH);
                 while !de.get_ref().is_empty() {
                     count = next_count(count, limits)?;
                     let frame = F::deserialize(&mut de).map_err(msgpack_error)?;
@@ -140,6 +141,16 @@ impl Encoding {
         Ok(count)
     }
 }
+
+/// Deepest nesting of MessagePack arrays, maps and extension values accepted in a frame.
+///
+/// Frames nest six levels at most; the rest is headroom for values a newer peer may put
+/// in fields this version ignores. rmp-serde recurses once per level and its own default
+/// limit (1024) is deeper than a 2 MiB thread stack holds in a debug build, so without
+/// this bound less than a kilobyte of nested arrays aborts the process with a stack
+/// overflow. JSON needs no such bound: serde_json limits nesting to 128 and skips ignored
+/// values without recursing.
+const MAX_MSGPACK_DEPTH: usize = 128;
 
 fn next_count(count: usize, limits: DecodeLimits) -> Result<usize, DecodeError> {
     if count >= limits.max_frames {
