@@ -353,6 +353,10 @@ impl ClientCore {
 
     /// One WebSocket message arrived.
     pub fn handle_message(&mut self, now: Time, bytes: &[u8]) {
+        // A driver whose socket and timer are ready at once may hand over the message
+        // first. Expire overdue requests before a `connected` or `subscribed` in this
+        // message flushes the queue, so that a request past its deadline is never sent.
+        self.expire_requests(now);
         if !matches!(self.phase, Phase::Handshaking { .. } | Phase::Connected(_)) {
             return;
         }
@@ -382,9 +386,7 @@ impl ClientCore {
     /// The deadline from [`poll_timeout`](Self::poll_timeout) was reached (calling it
     /// early or late is harmless).
     pub fn handle_timeout(&mut self, now: Time) {
-        for (id, request) in self.requests.expire(now) {
-            self.fail_request(id, request, Failure::Timeout);
-        }
+        self.expire_requests(now);
         match self.phase.clone() {
             Phase::Opening { deadline } | Phase::Handshaking { deadline } if now >= deadline => {
                 self.commands.push_back(SocketCommand::Close {
@@ -620,6 +622,12 @@ impl ClientCore {
             self.fail_request(id, request, Failure::Closed);
         }
         self.events.push_back(Event::Closed { reason });
+    }
+
+    fn expire_requests(&mut self, now: Time) {
+        for (id, request) in self.requests.expire(now) {
+            self.fail_request(id, request, Failure::Timeout);
+        }
     }
 
     fn fail_request(&mut self, id: RequestId, request: Request, failure: Failure) {
