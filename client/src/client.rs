@@ -50,6 +50,9 @@ impl Client {
         let (commands, receiver) = mpsc::unbounded();
         let shared = SharedStatus::default();
         let core = ClientCore::new(config);
+        // In a browser, `online`, `visibilitychange` and `pageshow` add reconnect-now
+        // commands to the stream; natively the stream is passed through.
+        let receiver = platform::with_page_wakeups(receiver);
         platform::spawn(driver::run::<Current>(
             core,
             url.into(),
