@@ -248,6 +248,14 @@ async fn write_loop(mut sink: SplitSink<WebSocket, Message>, conn: Arc<Connectio
     let mut closing = conn.outbox.closing_signal();
     // Set once the connection is closing: everything left must be written by then.
     let mut deadline: Option<Instant> = None;
+    let close_by = |deadline: &mut Option<Instant>| {
+        *deadline.get_or_insert_with(|| {
+            if let Some(code) = conn.outbox.closing_code() {
+                server.metrics.disconnect(code);
+            }
+            Instant::now() + config.close_grace
+        })
+    };
     let mut buf = Vec::with_capacity(batch_max.min(16 * 1024));
     loop {
         match conn.outbox.next(&mut buf, conn.encoding, batch_max) {
@@ -264,27 +272,21 @@ async fn write_loop(mut sink: SplitSink<WebSocket, Message>, conn: Arc<Connectio
                             server.metrics.messages_out.increment(frames as u64);
                             continue;
                         }
-                        _ = closed(&mut closing) => {
-                            deadline = Some(Instant::now() + config.close_grace);
-                        }
+                        _ = closed(&mut closing) => {}
                     }
                 }
-                let until = *deadline.get_or_insert_with(|| Instant::now() + config.close_grace);
-                match timeout_at(until, &mut send).await {
+                // Closing while this batch is in flight (possibly stuck on a client
+                // that does not read): it gets until the deadline.
+                match timeout_at(close_by(&mut deadline), &mut send).await {
                     Ok(Ok(())) => server.metrics.messages_out.increment(frames as u64),
                     _ => return,
                 }
             }
             Next::Close(closing) => {
-                let until = *deadline.get_or_insert_with(|| Instant::now() + config.close_grace);
+                let until = close_by(&mut deadline);
                 return finish(&mut sink, &conn, closing, until).await;
             }
-            Next::Idle => {
-                if conn.outbox.is_closing() && deadline.is_none() {
-                    deadline = Some(Instant::now() + config.close_grace);
-                }
-                conn.outbox.ready().await;
-            }
+            Next::Idle => conn.outbox.ready().await,
         }
     }
 }
@@ -305,7 +307,6 @@ async fn finish(
         let _ = timeout_at(until, sink.close()).await;
         return;
     };
-    conn.server.metrics.disconnect(code);
     tracing::debug!(session = %conn.session, code, %reason, "disconnecting");
     let frame = ServerFrame::Disconnect {
         code,

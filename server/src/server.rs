@@ -12,6 +12,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+use axum::serve::ListenerExt;
 use axum::Router;
 use metrics_exporter_prometheus::PrometheusHandle;
 use resocket_protocol::{Encoding, Payload, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK};
@@ -214,6 +215,13 @@ impl Server {
         let local_addr = listener.local_addr()?;
         let (stop_accepting, stopped) = oneshot::channel::<()>();
         let router = self.router();
+        // The writer coalesces frames itself; Nagle's algorithm would only add latency
+        // (and hold back a close frame queued right behind a `disconnect`).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+            }
+        });
         let task = tokio::spawn(async move {
             axum::serve(listener, router)
                 .with_graceful_shutdown(async {

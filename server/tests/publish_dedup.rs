@@ -14,7 +14,7 @@ async fn a_repeated_msg_id_is_acked_as_duplicate_and_delivered_once() {
     subscriber.subscribe_fresh("orders").await;
 
     let first = publisher.publish("orders", "order-17", b"buy").await;
-    assert_eq!(first.2, false);
+    assert!(!first.2);
     // The retry of a publish whose ack was lost, possibly on a new connection.
     let mut retrying = TestClient::connect(addr).await;
     let second = retrying.publish("orders", "order-17", b"buy").await;
