@@ -1,0 +1,75 @@
+import { ErrorCode } from "./codes.js";
+import type { RawError } from "./wasm/resocket_wasm.js";
+
+/**
+ * Every error the client reports. `code` is stable: an {@link ErrorCode} below 100,
+ * a server code (see `ServerErrorCode`) from 100, an application code from 1000.
+ */
+export class ResocketError extends Error {
+  override name = "ResocketError";
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** No answer before the deadline. A request still queued then was never sent. */
+export class TimeoutError extends ResocketError {
+  override name = "TimeoutError";
+}
+
+/** The client is closed (or `connect()` was not called): the request was not sent. */
+export class ClientClosedError extends ResocketError {
+  override name = "ClientClosedError";
+}
+
+/** The connection was lost before the reply; the call may or may not have run. */
+export class DisconnectedError extends ResocketError {
+  override name = "DisconnectedError";
+}
+
+/** The offline queue is full, or the payload too large: nothing was queued. */
+export class LimitError extends ResocketError {
+  override name = "LimitError";
+}
+
+/** A value could not be encoded as a payload, or a payload decoded. */
+export class PayloadError extends ResocketError {
+  override name = "PayloadError";
+}
+
+/** The server (or an RPC handler) answered with an error; `code` is the server's. */
+export class ServerError extends ResocketError {
+  override name = "ServerError";
+}
+
+/** The `Error` subclass for an error object that crossed from the module. */
+export function fromRaw(raw: RawError): ResocketError {
+  const { code, message } = raw;
+  if (code >= 100) return new ServerError(code, message);
+  switch (code) {
+    case ErrorCode.Timeout:
+      return new TimeoutError(code, message);
+    case ErrorCode.Closed:
+      return new ClientClosedError(code, message);
+    case ErrorCode.Disconnected:
+      return new DisconnectedError(code, message);
+    case ErrorCode.QueueFull:
+    case ErrorCode.PayloadTooLarge:
+      return new LimitError(code, message);
+    case ErrorCode.BadPayload:
+      return new PayloadError(code, message);
+    default:
+      return new ResocketError(code, message);
+  }
+}
+
+/** Rejections from the module are raw error objects; anything else is a bug, passed on. */
+export function toError(e: unknown): unknown {
+  if (typeof e === "object" && e !== null && !(e instanceof Error) && "code" in e && "message" in e) {
+    return fromRaw(e as RawError);
+  }
+  return e;
+}
