@@ -26,7 +26,9 @@ pub fn test_server() -> ServerBuilder {
             Err(RpcError::new(1001, "this method always fails"))
         })
         .rpc("sleep", |_ctx, payload| async move {
-            let ms: u64 = payload.decode().map_err(|e| RpcError::bad_request(e.to_string()))?;
+            let ms: u64 = payload
+                .decode()
+                .map_err(|e| RpcError::bad_request(e.to_string()))?;
             tokio::time::sleep(Duration::from_millis(ms)).await;
             Ok(payload)
         })
@@ -77,7 +79,10 @@ pub fn fast_client(seed: u64) -> Config {
 
 /// The next event of a stream, or `None` after `within`.
 pub async fn next_within<S: Stream + Unpin>(stream: &mut S, within: Duration) -> Option<S::Item> {
-    tokio::time::timeout(within, stream.next()).await.ok().flatten()
+    tokio::time::timeout(within, stream.next())
+        .await
+        .ok()
+        .flatten()
 }
 
 /// Waits for the first channel event matching `pred`, failing the test after `within`.

@@ -80,7 +80,10 @@ async fn presence_snapshot_join_and_leave() {
     let ChannelEvent::Presence(PresenceEvent::Join { member }) = joined else {
         unreachable!()
     };
-    assert_eq!(Some(member.session.as_str()), bob.status().session.as_deref());
+    assert_eq!(
+        Some(member.session.as_str()),
+        bob.status().session.as_deref()
+    );
     wait_for(&mut bob_room, Duration::from_secs(5), |e| {
         matches!(e, ChannelEvent::Presence(PresenceEvent::Snapshot { members }) if members.len() == 2)
     })
@@ -95,7 +98,10 @@ async fn presence_snapshot_join_and_leave() {
     let ChannelEvent::Presence(PresenceEvent::Leave { member }) = left else {
         unreachable!()
     };
-    assert_eq!(Some(member.session.as_str()), bob.status().session.as_deref());
+    assert_eq!(
+        Some(member.session.as_str()),
+        bob.status().session.as_deref()
+    );
     assert_eq!(alice.presence("room").len(), 1);
     server.shutdown().await;
 }
