@@ -175,13 +175,13 @@ impl Hub {
         self.connection_watchers.push(events);
     }
 
-    fn to_channel(&mut self, channel: &str, event: ChannelEvent) {
+    fn send_to_channel(&mut self, channel: &str, event: ChannelEvent) {
         if let Some(listeners) = self.listeners.get_mut(channel) {
             listeners.retain(|l| l.events.unbounded_send(event.clone()).is_ok());
         }
     }
 
-    fn to_watchers(&mut self, event: Event) {
+    fn send_to_watchers(&mut self, event: Event) {
         self.connection_watchers
             .retain(|w| w.unbounded_send(event.clone()).is_ok());
     }
@@ -190,7 +190,7 @@ impl Hub {
         match event {
             Event::Message(message) => {
                 let channel = message.channel.clone();
-                self.to_channel(&channel, ChannelEvent::Message(message));
+                self.send_to_channel(&channel, ChannelEvent::Message(message));
             }
             Event::Published { id, result } => {
                 if let Some(reply) = self.publishes.remove(&id) {
@@ -203,17 +203,17 @@ impl Hub {
                 }
             }
             Event::Subscribed { channel, outcome } => {
-                self.to_channel(&channel, ChannelEvent::Subscribed(outcome))
+                self.send_to_channel(&channel, ChannelEvent::Subscribed(outcome))
             }
             Event::Reset { channel, reason } => {
-                self.to_channel(&channel, ChannelEvent::Reset(reason))
+                self.send_to_channel(&channel, ChannelEvent::Reset(reason))
             }
             Event::Presence { channel, event } => {
                 self.track_presence(&channel, &event);
-                self.to_channel(&channel, ChannelEvent::Presence(event));
+                self.send_to_channel(&channel, ChannelEvent::Presence(event));
             }
             Event::SubscribeFailed { channel, error } => {
-                self.to_channel(&channel, ChannelEvent::Failed(error));
+                self.send_to_channel(&channel, ChannelEvent::Failed(error));
                 self.listeners.remove(&channel);
                 self.shared.lock().presence.remove(&channel);
             }
@@ -223,7 +223,7 @@ impl Hub {
                     snapshot.status.attempt = attempt;
                     snapshot.status.next_retry = Some(delay);
                 }
-                self.to_watchers(Event::ReconnectScheduled { attempt, delay });
+                self.send_to_watchers(Event::ReconnectScheduled { attempt, delay });
             }
             Event::Connected { session } => {
                 {
@@ -232,9 +232,9 @@ impl Hub {
                     snapshot.status.next_retry = None;
                     snapshot.status.session = Some(session.clone());
                 }
-                self.to_watchers(Event::Connected { session });
+                self.send_to_watchers(Event::Connected { session });
             }
-            other => self.to_watchers(other),
+            other => self.send_to_watchers(other),
         }
     }
 
