@@ -32,7 +32,9 @@ pub(crate) struct Heartbeat {
 }
 
 impl Heartbeat {
+    /// Starts the schedule at `now`. An interval below 1 ms is taken as 1 ms.
     pub(crate) fn new(now: Instant, interval: Duration, timeout: Duration) -> Self {
+        let interval = interval.max(Duration::from_millis(1));
         Self {
             interval,
             timeout,

@@ -65,6 +65,10 @@ struct Cli {
     #[arg(long, env = "RESOCKET_PING_TIMEOUT_MS", default_value_t = ms(ServerConfig::default().ping_timeout))]
     ping_timeout_ms: u64,
 
+    /// Milliseconds a new connection may take to send `connect`.
+    #[arg(long, env = "RESOCKET_CONNECT_TIMEOUT_MS", default_value_t = ms(ServerConfig::default().connect_timeout))]
+    connect_timeout_ms: u64,
+
     /// Milliseconds an RPC handler may run.
     #[arg(long, env = "RESOCKET_CALL_TIMEOUT_MS", default_value_t = ms(ServerConfig::default().call_timeout))]
     call_timeout_ms: u64,
@@ -89,7 +93,12 @@ struct Cli {
     #[arg(long, env = "RESOCKET_MAX_SUBSCRIPTIONS", default_value_t = Limits::default().max_subscriptions)]
     max_subscriptions: usize,
 
-    /// Requests per second per connection (0: unlimited).
+    /// RPC calls of one connection running at once.
+    #[arg(long, env = "RESOCKET_MAX_INFLIGHT_CALLS", default_value_t = Limits::default().max_inflight_calls)]
+    max_inflight_calls: usize,
+
+    /// Requests per second per connection (0: unlimited); a client refused more often
+    /// than the burst size within a second is disconnected.
     #[arg(long, env = "RESOCKET_REQUEST_RATE", default_value_t = Limits::default().request_rate)]
     request_rate: u32,
 
@@ -120,6 +129,7 @@ impl Cli {
         ServerConfig {
             ping_interval: Duration::from_millis(self.ping_interval_ms),
             ping_timeout: Duration::from_millis(self.ping_timeout_ms),
+            connect_timeout: Duration::from_millis(self.connect_timeout_ms),
             call_timeout: Duration::from_millis(self.call_timeout_ms),
             shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
             limits: Limits {
@@ -127,6 +137,7 @@ impl Cli {
                 max_message_bytes: self.max_message_bytes,
                 max_payload_bytes: self.max_payload_bytes,
                 max_subscriptions: self.max_subscriptions,
+                max_inflight_calls: self.max_inflight_calls,
                 request_rate: self.request_rate,
                 request_burst: self.request_burst,
                 outbox_max_frames: self.outbox_max_frames,

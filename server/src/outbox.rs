@@ -185,7 +185,9 @@ impl Outbox {
             if frames > 0 && buf.len() + separator + front.len() > max_batch_bytes {
                 break;
             }
-            let frame = state.queue.pop_front().expect("front exists");
+            let Some(frame) = state.queue.pop_front() else {
+                break;
+            };
             state.queued_bytes -= frame.len();
             encoding.append_encoded(&frame, buf);
             frames += 1;

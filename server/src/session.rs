@@ -241,6 +241,7 @@ impl Session {
             // Recorded before the engine knows it, so that cleanup after an abrupt end
             // of the connection never misses a registration.
             subscriptions.insert(channel.clone(), feed.clone());
+            self.conn.server.metrics.subscriptions.increment(1);
             feed
         };
         let subscriber = Subscriber {
@@ -256,6 +257,7 @@ impl Session {
             Ok(snapshot) => snapshot,
             Err(e) => {
                 self.conn.subscriptions().remove(&channel);
+                self.conn.server.metrics.subscriptions.decrement(1);
                 tracing::warn!(%channel, error = %e, "subscribe failed");
                 return Err((error::INTERNAL, e.to_string()));
             }
@@ -288,7 +290,6 @@ impl Session {
             },
         });
         feed.open(history.offset);
-        self.conn.server.metrics.subscriptions.increment(1);
         Ok(())
     }
 

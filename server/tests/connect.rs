@@ -142,3 +142,25 @@ async fn a_silent_new_connection_is_closed_after_the_connect_timeout() {
     assert!(started.elapsed() >= Duration::from_millis(150));
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn upgrades_beyond_max_connections_are_refused_with_503() {
+    let server = spawn(Server::builder().config(ServerConfig {
+        limits: resocket_server::Limits {
+            max_connections: 1,
+            ..Default::default()
+        },
+        ..test_config()
+    }))
+    .await;
+    let first = TestClient::connect(server.local_addr()).await;
+    let url = format!("ws://{}/ws", server.local_addr());
+    match tokio_tungstenite::connect_async(url.as_str()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 503)
+        }
+        other => panic!("expected HTTP 503, got {other:?}"),
+    }
+    drop(first);
+    server.shutdown().await;
+}

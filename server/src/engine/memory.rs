@@ -52,7 +52,11 @@ impl Default for MemoryEngineConfig {
 /// How often idle channels are looked for, at most.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Channel storage in this process's memory. See the [module docs](self).
+/// Channel storage in this process's memory.
+///
+/// One lock per channel orders publishes and subscribes, which is what makes replay
+/// and live delivery meet without gap or overlap. A fresh random epoch per instance
+/// means clients reconnecting to a restarted server get `reset`, never a wrong replay.
 pub struct MemoryEngine {
     epoch: String,
     config: MemoryEngineConfig,

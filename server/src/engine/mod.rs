@@ -212,3 +212,34 @@ pub trait Engine: Send + Sync + 'static {
     /// The channel's current presence set.
     async fn presence(&self, channel: &str) -> Result<Vec<PresenceMember>, EngineError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shared_frame_is_encoded_once_per_encoding() {
+        let frame = SharedFrame::new(ServerFrame::Message {
+            channel: "c".into(),
+            epoch: "e".into(),
+            offset: 1,
+            payload: Payload::from(vec![1, 2, 3]),
+            publisher: None,
+        });
+        let first = frame.encoded(Encoding::MsgPack);
+        let again = frame.encoded(Encoding::MsgPack);
+        assert_eq!(
+            first.as_ptr(),
+            again.as_ptr(),
+            "the same bytes, not a new encoding"
+        );
+        let json = frame.encoded(Encoding::Json);
+        assert_ne!(json, first);
+        assert_eq!(json.as_ptr(), frame.encoded(Encoding::Json).as_ptr());
+        let decoded: ServerFrame = Encoding::Json
+            .decode(&json, Default::default())
+            .unwrap()
+            .remove(0);
+        assert_eq!(&decoded, frame.frame());
+    }
+}
