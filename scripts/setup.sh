@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh machine. Safe to run repeatedly:
 # each step checks first and does nothing when its tool is already there.
+#
+#   bash scripts/setup.sh              everything (tests)
+#   bash scripts/setup.sh --no-browser everything but Chromium (building and running)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +20,13 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " $WASM_BINDGEN_VERSION\$"; th
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
+WANT_BROWSER=1
+[ "${1:-}" = "--no-browser" ] && WANT_BROWSER=0
+
 step "chromium + chromedriver"
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+if [ "$WANT_BROWSER" = 0 ]; then
+  echo "skipped"
+elif ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq chromium chromium-driver
