@@ -13,8 +13,9 @@ bash pkg/scripts/build.sh
 
 if [ -f www/package.json ]; then
   printf '\n== building the demo (www/dist)\n'
-  (cd www && npm ci --no-audit --no-fund --loglevel=error && npm run build)
+  (cd www && npm run build)
 fi
 
 printf '\n== starting resocket-server\n'
-exec cargo run --release -p resocket-server -- --static-dir www/dist "$@"
+# The server serves www/dist (relative to the repository root) when it exists.
+exec cargo run --release -p resocket-server -- "$@"
