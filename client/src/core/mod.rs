@@ -603,8 +603,11 @@ impl ClientCore {
             }
         }
         let jittered = self.backoff.delay(self.failed_attempts, &mut self.rng);
+        // A retry-after hint is a floor, and the jitter still applies on top of it: a
+        // fleet told the same hint by a proxy or an unjittered server must not come
+        // back in the same instant.
         let delay = match advice.and_then(|a| a.retry_after) {
-            Some(hint) => jittered.max(hint),
+            Some(hint) => hint + jittered,
             None => jittered,
         };
         self.phase = Phase::Waiting { until: now + delay };
