@@ -178,6 +178,11 @@ impl Drop for PageListeners {
     }
 }
 
+thread_local! {
+    /// One handler that ignores its event, for the life of the page.
+    static IGNORE_EVENT: Closure<dyn FnMut(Event)> = Closure::new(|_: Event| {});
+}
+
 /// The socket's JS callbacks; detached (and freed) on drop, so a socket the driver gave
 /// up on reports nothing more.
 struct SocketCallbacks {
@@ -205,8 +210,6 @@ impl SocketCallbacks {
             };
             let _ = tx.unbounded_send(SocketEvent::Message(bytes));
         });
-        // `error` always precedes a `close` and carries nothing (a plain `Event`): the
-        // close event alone reports the end of the socket.
         let close = Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| {
             let code = match e.code() {
                 // 1005: no status in the close frame; 1006: no close frame at all. Native
@@ -224,6 +227,11 @@ impl SocketCallbacks {
         ws.set_onopen(Some(open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(close.as_ref().unchecked_ref()));
+        // `error` always precedes a `close` and carries nothing (a plain `Event`): the
+        // close event alone reports the end of the socket. A handler is set anyway, and
+        // left set: Node's `ws` (a stand-in for the browser's WebSocket) throws an
+        // `error` nobody listens to, even after we gave up on the socket.
+        IGNORE_EVENT.with(|ignore| ws.set_onerror(Some(ignore.as_ref().unchecked_ref())));
         Self {
             ws,
             _open: open,
