@@ -45,7 +45,7 @@ export class ServerError extends ResocketError {
   override name = "ServerError";
 }
 
-/** The `Error` subclass for an error object that crossed from the module. */
+/** @internal The `Error` subclass for an error object that crossed from the module. */
 export function fromRaw(raw: RawError): ResocketError {
   const { code, message } = raw;
   if (code >= 100) return new ServerError(code, message);
@@ -66,7 +66,7 @@ export function fromRaw(raw: RawError): ResocketError {
   }
 }
 
-/** Rejections from the module are raw error objects; anything else is a bug, passed on. */
+/** @internal Rejections from the module are raw error objects; anything else is a bug, passed on. */
 export function toError(e: unknown): unknown {
   if (typeof e === "object" && e !== null && !(e instanceof Error) && "code" in e && "message" in e) {
     return fromRaw(e as RawError);

@@ -1,6 +1,6 @@
 export { Client } from "./client.js";
 export { Subscription } from "./subscription.js";
-export { init, initSync } from "./wasm.js";
+export { init, initSync, type WasmSource } from "./wasm.js";
 export { ErrorCode, ServerErrorCode, DisconnectCode, ClosedCode } from "./codes.js";
 export {
   ResocketError,

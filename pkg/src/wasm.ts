@@ -1,4 +1,7 @@
-import initModule, { initSync as initModuleSync, type InitInput } from "./wasm/resocket_wasm.js";
+import initModule, { initSync as initModuleSync } from "./wasm/resocket_wasm.js";
+
+/** Where `init()` can load the module from. */
+export type WasmSource = RequestInfo | URL | Response | BufferSource | WebAssembly.Module;
 
 let ready: Promise<void> | null = null;
 
@@ -8,7 +11,7 @@ let ready: Promise<void> | null = null;
  * Pass `input` (a URL, `Response`, bytes or `WebAssembly.Module`) to load it from
  * elsewhere, e.g. a CDN.
  */
-export function init(input?: InitInput | Promise<InitInput>): Promise<void> {
+export function init(input?: WasmSource | Promise<WasmSource>): Promise<void> {
   if (ready === null) {
     const loading = initModule(input === undefined ? undefined : { module_or_path: input });
     ready = loading.then(

@@ -21,10 +21,11 @@
 //!
 //! Flags: `--ping-interval-ms`, `--ping-timeout-ms`, `--outbox-max-frames`,
 //! `--outbox-max-bytes` (the benchmark raises the outbox bounds so that a burst is not
-//! cut as a slow consumer).
+//! cut as a slow consumer), `--static-dir DIR` (serves a page next to `/ws`).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -45,6 +46,7 @@ struct Hooks {
     engine: Mutex<Arc<dyn Engine>>,
     running: tokio::sync::Mutex<Option<ServerHandle>>,
     recorded: Arc<Mutex<Vec<Payload>>>,
+    static_dir: Option<PathBuf>,
 }
 
 impl Hooks {
@@ -58,7 +60,11 @@ impl Hooks {
     fn build(&self) -> Server {
         let record = self.recorded.clone();
         let recorded = self.recorded.clone();
-        Server::builder()
+        let mut builder = Server::builder();
+        if let Some(dir) = &self.static_dir {
+            builder = builder.static_dir(dir);
+        }
+        builder
             .config(self.config.clone())
             .engine(self.engine())
             .rpc("echo", |_ctx, payload| async move { Ok(payload) })
@@ -199,6 +205,11 @@ async fn main() -> std::io::Result<()> {
         engine: Mutex::new(engine),
         running: tokio::sync::Mutex::new(None),
         recorded: Arc::default(),
+        static_dir: args
+            .iter()
+            .position(|a| a == "--static-dir")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from),
     });
     let handle = hooks.build().spawn(ws_listener)?;
     *hooks.running.lock().await = Some(handle);
