@@ -124,10 +124,15 @@ impl Outbox {
             ));
             return false;
         }
+        // Only the first frame after the writer drained the queue needs to wake it:
+        // until it drains the queue again, it will find later frames by itself.
+        let was_empty = state.queue.is_empty();
         state.queued_bytes += frame.len();
         state.queue.push_back(frame);
         drop(state);
-        self.ready.notify_one();
+        if was_empty {
+            self.ready.notify_one();
+        }
         true
     }
 

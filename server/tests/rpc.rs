@@ -14,7 +14,7 @@ async fn rpc_server() -> resocket_server::ServerHandle {
     spawn(
         Server::builder()
             .config(ServerConfig {
-                call_timeout: Duration::from_millis(300),
+                call_timeout: Duration::from_millis(500),
                 ..test_config()
             })
             .rpc("echo", |_ctx, payload| async move { Ok(payload) })
@@ -31,7 +31,7 @@ async fn rpc_server() -> resocket_server::ServerHandle {
                 Ok(payload)
             })
             .rpc("slow_echo", |_ctx, payload| async move {
-                tokio::time::sleep(Duration::from_millis(100)).await;
+                tokio::time::sleep(Duration::from_millis(200)).await;
                 Ok(payload)
             })
             .rpc("panic", |_ctx, _payload| async move {
@@ -139,7 +139,7 @@ async fn calls_run_concurrently_and_do_not_block_other_frames() {
     ids.sort();
     assert_eq!(ids, vec![100, 101]);
     assert!(
-        started.elapsed() < Duration::from_millis(190),
+        started.elapsed() < Duration::from_millis(390),
         "the two calls overlapped"
     );
     server.shutdown().await;
