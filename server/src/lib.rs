@@ -27,8 +27,12 @@
 //!   offers none of ours) or `resocket.v1.json`; when both are offered, MessagePack.
 //! * The first frame must be `connect` (within `connect_timeout`, else close
 //!   `PROTOCOL_VIOLATION`); a wrong version closes with `UNSUPPORTED_PROTOCOL`, a token
-//!   the [`Authenticator`] refuses with `UNAUTHORIZED`. Every server-initiated close is
-//!   a `disconnect` frame followed by a WebSocket close with the same code.
+//!   the [`Authenticator`] refuses with `UNAUTHORIZED`. `resume` is only logged: resync
+//!   needs no server memory of the old session.
+//! * Every close the server decides is a `disconnect` frame followed by a WebSocket
+//!   close with the same code, written within `close_grace`; a client that does not
+//!   read by then (a slow consumer) or an [abort](ServerHandle::abort) just loses the
+//!   TCP connection.
 //! * Heartbeat: `ping` every `ping_interval`; a client silent for `ping_timeout` after
 //!   a ping is closed with `HEARTBEAT_TIMEOUT`. Client pings get a `pong`.
 //! * `subscribe` answers `subscribed` (with the channel's latest offset), then the
@@ -36,10 +40,17 @@
 //!   live messages — no offset twice, none missing.
 //! * `publish` is deduplicated by `(channel, msg_id)`; a repeat is acked with the first
 //!   offset and `duplicate: true`. A publish is encoded once per encoding for all its
-//!   subscribers.
+//!   subscribers. A publisher subscribed to the channel gets its own `message` before
+//!   the `publish_ack`.
+//! * Undecodable input gets an `error` (`BAD_FRAME`) and a close with `BAD_FRAME`; a
+//!   message over `max_message_bytes` a close with `FRAME_TOO_LARGE`. An unknown frame
+//!   type only gets the `error` (later frames of that message are dropped) and the
+//!   connection stays open.
 //! * Requests are rate limited per connection (see [`Limits`]); a client whose outbound
 //!   queue overflows is closed with `SLOW_CONSUMER`.
-//!
+//! * Graceful shutdown sends `disconnect` with code `SHUTDOWN` and a `retry_after_ms`
+//!   drawn uniformly from `[0, shutdown_retry_spread)`.
+
 //! # Metrics
 //!
 //! `/metrics` renders Prometheus text: `resocket_connections`,

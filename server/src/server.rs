@@ -195,7 +195,9 @@ impl Server {
 
     /// The routes: `/ws` (WebSocket), `/healthz`, `/metrics`, and the static directory
     /// as fallback when one is set. Merge or nest it into an application's router; call
-    /// [`disconnect_all`](Self::disconnect_all) when that application shuts down.
+    /// [`disconnect_all`](Self::disconnect_all) when that application shuts down, and
+    /// serve it with `TCP_NODELAY` set (as [`spawn`](Self::spawn) does: frames are
+    /// already coalesced, so Nagle's algorithm only adds latency).
     pub fn router(&self) -> Router {
         let router = Router::new()
             .route("/ws", any(ws_upgrade))

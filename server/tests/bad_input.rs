@@ -101,18 +101,27 @@ async fn an_oversized_message_is_closed_with_frame_too_large() {
 #[tokio::test]
 async fn an_unknown_frame_type_is_reported_and_the_connection_kept() {
     let server = server().await;
-    let mut client = TestClient::connect_with(server.local_addr(), &[SUBPROTOCOL_JSON], None).await;
-    client
-        .send_bytes(br#"{"frobnicate":{"x":1}}"#.to_vec())
-        .await;
-    match client.recv().await {
-        ServerFrame::Error { code, message, id } => {
-            assert_eq!((code, id), (error::BAD_FRAME, None));
-            assert!(message.contains("frobnicate"), "{message}");
+    // `{"frobnicate":{"x":1}}` in both encodings.
+    let msgpack = b"\x81\xaafrobnicate\x81\xa1x\x01".to_vec();
+    let cases: [(&[&str], Vec<u8>); 2] = [
+        (&[SUBPROTOCOL_JSON], br#"{"frobnicate":{"x":1}}"#.to_vec()),
+        (&[], msgpack),
+    ];
+    for (subprotocols, unknown) in cases {
+        let mut client = TestClient::connect_with(server.local_addr(), subprotocols, None).await;
+        client.send_bytes(unknown).await;
+        match client.recv().await {
+            ServerFrame::Error { code, message, id } => {
+                assert_eq!((code, id), (error::BAD_FRAME, None));
+                assert!(
+                    message.contains("unknown frame type `frobnicate`"),
+                    "{message}"
+                );
+            }
+            other => panic!("expected an error, got {other:?}"),
         }
-        other => panic!("expected an error, got {other:?}"),
+        assert_still_works(&mut client).await;
     }
-    assert_still_works(&mut client).await;
     server.shutdown().await;
 }
 
