@@ -52,13 +52,19 @@ enum Mode {
 
 fn main() {
     let cli = Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
     match cli.command {
-        Some(Mode::Serve { port }) => runtime.block_on(server::serve(port)),
-        None => runtime.block_on(run(cli)),
+        Some(Mode::Serve { port }) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+            .block_on(server::serve(port)),
+        // The clients run on one thread: their tasks hand work to each other without
+        // crossing threads, and the server process keeps the other core.
+        None => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+            .block_on(run(cli)),
     }
 }
 
