@@ -413,7 +413,8 @@ fn json_value(r: &mut Reader<'_>, out: &mut String, depth: usize) -> Result<(), 
     Ok(())
 }
 
-fn push_u64(mut u: u64, out: &mut String) {
+/// Appends the decimal digits of `u`.
+pub(crate) fn push_u64(mut u: u64, out: &mut String) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {

@@ -109,7 +109,7 @@ impl Batch {
         let mark = self.json.len();
         self.json.push(if self.rows == 0 { '[' } else { ',' });
         self.json.push('[');
-        self.json.push_str(&m.position.offset.to_string());
+        convert::push_u64(m.position.offset, &mut self.json);
         match &m.publisher {
             Some(p) => {
                 self.json.push(',');
