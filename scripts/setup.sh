@@ -32,9 +32,12 @@ elif ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; t
   $SUDO apt-get install -y -qq chromium chromium-driver
 fi
 
+# `npm install`, not `npm ci`: lockfiles written here leave out the other platforms'
+# optional packages (e.g. rollup's native builds), which `npm ci` then reports as
+# missing. `npm install` follows the lockfile and is a no-op when nothing changed.
 for dir in pkg www; do
-  if [ -f "$dir/package-lock.json" ]; then
+  if [ -f "$dir/package.json" ]; then
     step "npm packages in $dir"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
   fi
 done
