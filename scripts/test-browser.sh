@@ -46,7 +46,7 @@ start_server() {
 
 if [ ! -d pkg/node_modules ]; then
   step "npm packages in pkg"
-  (cd pkg && npm ci --no-audit --no-fund --loglevel=error)
+  (cd pkg && npm install --no-audit --no-fund --loglevel=error)
 fi
 
 step "build the test server and the npm package"

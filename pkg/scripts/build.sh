@@ -2,7 +2,7 @@
 # Builds the npm package into pkg/dist: the WebAssembly module (cargo → wasm-bindgen →
 # wasm-opt) and the TypeScript layer on top of it.
 #
-#   bash pkg/scripts/build.sh        (needs `npm ci` in pkg/ first; scripts/setup.sh does it)
+#   bash pkg/scripts/build.sh        (needs `npm install` in pkg/ first; scripts/setup.sh does it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKG=$PWD
