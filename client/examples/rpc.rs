@@ -17,8 +17,7 @@ async fn main() {
         std::process::exit(1);
     }
     let started = Instant::now();
-    let reply: Result<String, CallError> =
-        client.call("echo", &text, Duration::from_secs(5)).await;
+    let reply: Result<String, CallError> = client.call("echo", &text, Duration::from_secs(5)).await;
     match reply {
         Ok(reply) => println!("echo replied {reply:?} in {:?}", started.elapsed()),
         Err(CallError::Timeout) => eprintln!("no reply within 5 s"),

@@ -150,9 +150,8 @@ impl Hub {
         let members = self.shared.presence(&channel);
         let listeners = self.listeners.entry(channel).or_default();
         if !listeners.is_empty() {
-            let _ = events.unbounded_send(ChannelEvent::Presence(PresenceEvent::Snapshot {
-                members,
-            }));
+            let _ =
+                events.unbounded_send(ChannelEvent::Presence(PresenceEvent::Snapshot { members }));
         }
         listeners.push(Listener { id, events });
     }

@@ -256,7 +256,9 @@ fn drain<P: Platform>(
             }
             SocketCommand::Close { code, reason } => {
                 if let Some(old) = socket.take() {
-                    let _ = old.outgoing.unbounded_send(Outgoing::Close { code, reason });
+                    let _ = old
+                        .outgoing
+                        .unbounded_send(Outgoing::Close { code, reason });
                 }
             }
         }
