@@ -8,9 +8,13 @@
 //!
 //! Decoding never panics: every failure is a [`DecodeError`], and the input size and the
 //! number of frames per message are bounded by [`DecodeLimits`] before any work is done.
+//!
+//! MessagePack is read and written by hand ([`WireFrame`], modules `msgpack` and `wire`),
+//! straight from the message's bytes; JSON goes through serde_json (module `json`).
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use crate::json;
+use crate::msgpack::Reader;
+use crate::WireFrame;
 
 /// Wire encoding of a connection, chosen by WebSocket subprotocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -51,25 +55,16 @@ impl Encoding {
     }
 
     /// Appends one encoded frame to `buf`, after a separator if `buf` already holds frames.
-    pub fn encode_into<F: Serialize>(self, frame: &F, buf: &mut Vec<u8>) {
+    pub fn encode_into<F: WireFrame>(self, frame: &F, buf: &mut Vec<u8>) {
         self.start_frame(buf);
-        // Serializing our frame types into a Vec cannot fail: every key is a string and
-        // every value a plain scalar, string, bytes or sequence.
         match self {
-            Encoding::MsgPack => {
-                let mut ser = rmp_serde::Serializer::new(&mut *buf).with_struct_map();
-                frame
-                    .serialize(&mut ser)
-                    .expect("frame serializes to MessagePack");
-            }
-            Encoding::Json => {
-                serde_json::to_writer(&mut *buf, frame).expect("frame serializes to JSON")
-            }
+            Encoding::MsgPack => frame.write_msgpack(buf),
+            Encoding::Json => json::encode_into(frame, buf),
         }
     }
 
     /// Encodes one frame into a new buffer.
-    pub fn encode<F: Serialize>(self, frame: &F) -> Vec<u8> {
+    pub fn encode<F: WireFrame>(self, frame: &F) -> Vec<u8> {
         let mut buf = Vec::with_capacity(64);
         self.encode_into(frame, &mut buf);
         buf
@@ -89,7 +84,7 @@ impl Encoding {
     }
 
     /// Decodes every frame in one WebSocket message.
-    pub fn decode<F: DeserializeOwned>(
+    pub fn decode<F: WireFrame>(
         self,
         bytes: &[u8],
         limits: DecodeLimits,
@@ -101,7 +96,7 @@ impl Encoding {
 
     /// Decodes every frame in one WebSocket message, handing each to `sink` as soon as it
     /// is decoded. On error, frames before the bad one have been handed over.
-    pub fn decode_each<F: DeserializeOwned>(
+    pub fn decode_each<F: WireFrame>(
         self,
         bytes: &[u8],
         limits: DecodeLimits,
@@ -116,24 +111,13 @@ impl Encoding {
         let mut count = 0usize;
         match self {
             Encoding::MsgPack => {
-                // A `Read` over the slice: it advances as frames are consumed, and reads of
-                // a claimed length grow their buffer only as far as the bytes really go.
-                let mut rest = bytes;
-                let mut de = rmp_serde::Deserializer::new(&mut rest);
-                de.set_max_depth(MAX_MSGPACK_DEPTH);
-                while !de.get_ref().is_empty() {
+                let mut reader = Reader::new(bytes);
+                while !reader.is_empty() {
                     count = next_count(count, limits)?;
-                    let frame = F::deserialize(&mut de).map_err(msgpack_error)?;
-                    sink(frame);
+                    sink(F::read_msgpack(&mut reader)?);
                 }
             }
-            Encoding::Json => {
-                let text = std::str::from_utf8(bytes).map_err(|_| DecodeError::NotUtf8)?;
-                for frame in serde_json::Deserializer::from_str(text).into_iter::<F>() {
-                    count = next_count(count, limits)?;
-                    sink(frame.map_err(json_error)?);
-                }
-            }
+            Encoding::Json => count = json::decode_each(bytes, limits, &mut sink)?,
         }
         if count == 0 {
             return Err(DecodeError::Empty);
@@ -142,17 +126,7 @@ impl Encoding {
     }
 }
 
-/// Deepest nesting of MessagePack arrays, maps and extension values accepted in a frame.
-///
-/// Frames nest six levels at most; the rest is headroom for values a newer peer may put
-/// in fields this version ignores. rmp-serde recurses once per level and its own default
-/// limit (1024) is deeper than a 2 MiB thread stack holds in a debug build, so without
-/// this bound less than a kilobyte of nested arrays aborts the process with a stack
-/// overflow. JSON needs no such bound: serde_json limits nesting to 128 and skips ignored
-/// values without recursing.
-const MAX_MSGPACK_DEPTH: usize = 128;
-
-fn next_count(count: usize, limits: DecodeLimits) -> Result<usize, DecodeError> {
+pub(crate) fn next_count(count: usize, limits: DecodeLimits) -> Result<usize, DecodeError> {
     if count >= limits.max_frames {
         return Err(DecodeError::TooManyFrames {
             max: limits.max_frames,
@@ -217,34 +191,4 @@ pub enum DecodeError {
     /// The bytes are not a valid frame.
     #[error("malformed frame: {0}")]
     Malformed(String),
-}
-
-fn unknown_variant(message: &str) -> Option<DecodeError> {
-    let rest = message.strip_prefix("unknown variant `")?;
-    let name = rest.split('`').next().unwrap_or_default();
-    Some(DecodeError::UnknownFrameType(
-        name.chars().take(64).collect(),
-    ))
-}
-
-fn msgpack_error(e: rmp_serde::decode::Error) -> DecodeError {
-    use rmp_serde::decode::Error as E;
-    match &e {
-        E::InvalidMarkerRead(io) | E::InvalidDataRead(io)
-            if io.kind() == std::io::ErrorKind::UnexpectedEof =>
-        {
-            DecodeError::Truncated
-        }
-        E::Syntax(msg) => {
-            unknown_variant(msg).unwrap_or_else(|| DecodeError::Malformed(e.to_string()))
-        }
-        _ => DecodeError::Malformed(e.to_string()),
-    }
-}
-
-fn json_error(e: serde_json::Error) -> DecodeError {
-    if e.is_eof() {
-        return DecodeError::Truncated;
-    }
-    unknown_variant(&e.to_string()).unwrap_or_else(|| DecodeError::Malformed(e.to_string()))
 }

@@ -21,7 +21,10 @@
 mod codec;
 pub mod codes;
 mod frames;
+mod json;
+mod msgpack;
 mod payload;
+mod wire;
 
 pub use codec::{DecodeError, DecodeLimits, Encoding, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK};
 pub use frames::{
@@ -29,6 +32,7 @@ pub use frames::{
     RequestId, ServerFrame, SubscribeOutcome,
 };
 pub use payload::{Payload, PayloadError};
+pub use wire::WireFrame;
 
 /// Version of the protocol spoken by this crate, sent in [`ClientFrame::Connect`].
 pub const PROTOCOL_VERSION: u32 = 1;

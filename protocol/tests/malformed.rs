@@ -8,12 +8,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::fmt::Debug;
 
-use resocket_protocol::{ClientFrame, DecodeError, DecodeLimits, Encoding, ServerFrame};
-use serde::de::DeserializeOwned;
+use resocket_protocol::{ClientFrame, DecodeError, DecodeLimits, Encoding, ServerFrame, WireFrame};
 
 const ENCODINGS: [Encoding; 2] = [Encoding::MsgPack, Encoding::Json];
 
-fn decode<F: DeserializeOwned>(enc: Encoding, bytes: &[u8]) -> Result<Vec<F>, DecodeError> {
+fn decode<F: WireFrame>(enc: Encoding, bytes: &[u8]) -> Result<Vec<F>, DecodeError> {
     enc.decode(bytes, DecodeLimits::default())
 }
 
@@ -24,7 +23,7 @@ fn decode_both(enc: Encoding, bytes: &[u8]) -> [Result<(), DecodeError>; 2] {
     ]
 }
 
-fn assert_malformed<F: DeserializeOwned + Debug>(enc: Encoding, bytes: &[u8]) {
+fn assert_malformed<F: WireFrame + Debug>(enc: Encoding, bytes: &[u8]) {
     match decode::<F>(enc, bytes) {
         Err(DecodeError::Malformed(_)) => {}
         other => panic!(
@@ -91,7 +90,7 @@ fn fields_of_the_wrong_type_or_missing_are_malformed() {
 
 #[test]
 fn every_prefix_of_a_frame_is_truncated() {
-    fn check<F: DeserializeOwned + Debug>(enc: Encoding, bytes: &[u8]) {
+    fn check<F: WireFrame + Debug>(enc: Encoding, bytes: &[u8]) {
         assert_eq!(decode::<F>(enc, &[]).unwrap_err(), DecodeError::Empty);
         for end in 1..bytes.len() {
             let mut handed = 0;

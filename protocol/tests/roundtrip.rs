@@ -8,16 +8,15 @@ use std::fmt::Debug;
 use base64::Engine as _;
 use resocket_protocol::{
     CallResult, ClientFrame, DecodeLimits, Encoding, Payload, PresenceEvent, ServerFrame,
-    SubscribeOutcome,
+    SubscribeOutcome, WireFrame,
 };
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 const ENCODINGS: [Encoding; 2] = [Encoding::MsgPack, Encoding::Json];
 
 fn assert_roundtrip<F>(frame: &F)
 where
-    F: Serialize + DeserializeOwned + PartialEq + Debug + Clone,
+    F: WireFrame + PartialEq + Debug + Clone,
 {
     for enc in ENCODINGS {
         let bytes = enc.encode(frame);

@@ -5,9 +5,8 @@ use std::collections::BTreeSet;
 
 use resocket_protocol::{
     CallResult, ClientFrame, DecodeLimits, Encoding, PresenceEvent, ServerFrame, SubscribeOutcome,
-    PROTOCOL_VERSION, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK,
+    WireFrame, PROTOCOL_VERSION, SUBPROTOCOL_JSON, SUBPROTOCOL_MSGPACK,
 };
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -46,7 +45,7 @@ fn examples() -> Vec<Example> {
 }
 
 /// Decodes a block as one JSON message and re-encodes its frames into one message.
-fn reencode<F: Serialize + DeserializeOwned>(text: &str) -> (Vec<F>, String) {
+fn reencode<F: WireFrame>(text: &str) -> (Vec<F>, String) {
     let frames: Vec<F> = Encoding::Json
         .decode(text.as_bytes(), DecodeLimits::default())
         .unwrap_or_else(|e| panic!("example does not decode: {e}\n{text}"));
@@ -197,7 +196,7 @@ fn document_msgpack_example_is_a_ping() {
 /// MessagePack frames have the JSON frames' shape: maps keyed by field name, enums as
 /// single-key maps, data-less variants as strings. Payloads are the one difference
 /// (`bin` against base64), and a `bin` has no JSON counterpart to compare with.
-fn assert_same_shape<F: Serialize>(frame: &F) {
+fn assert_same_shape<F: WireFrame>(frame: &F) {
     let json: Value = serde_json::from_slice(&Encoding::Json.encode(frame)).unwrap();
     match rmp_serde::from_slice::<Value>(&Encoding::MsgPack.encode(frame)) {
         Ok(msgpack) => assert_eq!(msgpack, json),
@@ -222,7 +221,7 @@ fn msgpack_frames_are_maps_with_field_names() {
 }
 
 /// Decodes `text`, and its MessagePack transcoding, as one frame.
-fn decode_both_ways<F: DeserializeOwned + PartialEq + std::fmt::Debug>(text: &str) -> F {
+fn decode_both_ways<F: WireFrame + PartialEq + std::fmt::Debug>(text: &str) -> F {
     let from_json: Vec<F> = Encoding::Json
         .decode(text.as_bytes(), DecodeLimits::default())
         .unwrap_or_else(|e| panic!("{e}: {text}"));

@@ -148,7 +148,7 @@ impl SimClient {
     }
 }
 
-fn decode_all<F: serde::de::DeserializeOwned>(
+fn decode_all<F: resocket::protocol::WireFrame>(
     encoding: Encoding,
     messages: &[(Time, Vec<u8>)],
 ) -> Vec<(Time, F)> {
