@@ -1,6 +1,9 @@
 import type { Client } from "../client.js";
 import type { ResocketError } from "../errors.js";
-import type { ClientStatus, DisconnectedContext } from "../types.js";
+import { ClientState, type ClientStatus, type DisconnectedContext } from "../types.js";
+
+/** How often the status is read again while connecting (see {@link ConnectionStore}). */
+const POLL_MS = 250;
 
 /** What `useConnectionState()` returns: the client's status plus what a status line needs. */
 export interface ConnectionState extends ClientStatus {
@@ -18,12 +21,19 @@ export interface ConnectionState extends ClientStatus {
 /**
  * The client's status as an external store for `useSyncExternalStore`: one snapshot
  * object, replaced only when something in it changed.
+ *
+ * The client emits `status` on its connection events and right after a publish or call
+ * is handed to the module, but the module queues a request a moment later, so a
+ * request made while offline changes `queuedItems` with no event. While not connected
+ * (when requests queue up) and someone is listening, the store therefore reads the
+ * status again every 250 ms.
  */
 export class ConnectionStore {
   private snapshot: ConnectionState;
   private readonly listeners = new Set<() => void>();
   private lastError: ResocketError | null = null;
   private lastDisconnect: DisconnectedContext | null = null;
+  private poll: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly client: Client) {
     this.snapshot = { ...client.status(), retryAt: null, lastError: null, lastDisconnect: null };
@@ -46,7 +56,11 @@ export class ConnectionStore {
     this.listeners.add(listener);
     // Catch up with whatever changed before the first listener came.
     this.update();
-    return () => this.listeners.delete(listener);
+    this.syncPolling();
+    return () => {
+      this.listeners.delete(listener);
+      this.syncPolling();
+    };
   };
 
   readonly getSnapshot = (): ConnectionState => this.snapshot;
@@ -70,7 +84,19 @@ export class ConnectionStore {
       lastError: this.lastError,
       lastDisconnect: this.lastDisconnect,
     });
+    this.syncPolling();
     for (const listener of [...this.listeners]) listener();
+  }
+
+  private syncPolling(): void {
+    const state = this.snapshot.state;
+    const wanted = this.listeners.size > 0 && state === ClientState.Connecting;
+    if (wanted && this.poll === null) {
+      this.poll = setInterval(() => this.update(), POLL_MS);
+    } else if (!wanted && this.poll !== null) {
+      clearInterval(this.poll);
+      this.poll = null;
+    }
   }
 }
 

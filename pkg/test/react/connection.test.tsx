@@ -112,4 +112,35 @@ describe("useConnectionState", () => {
       await new Promise((resolve) => fake.close(resolve));
     }
   });
+
+  it("shows requests queued while no event comes (a server that never answers the handshake)", async () => {
+    // The socket opens, the handshake never completes: the client stays connecting and
+    // reports nothing more, while publishes pile up in its queue.
+    const silent = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: () => "resocket.v1.json" });
+    await new Promise((resolve) => silent.once("listening", resolve));
+    const { port } = silent.address() as { port: number };
+    let publish: () => void = () => {};
+    function Probe(): ReactNode {
+      const { state, queuedItems } = useConnectionState();
+      const client = useClient();
+      publish = () => void client.publish("queued:silent", "x").catch(() => {});
+      return <p>{`${state}, queued: ${queuedItems}`}</p>;
+    }
+    try {
+      render(
+        <ResocketProvider url={`ws://127.0.0.1:${port}/ws`} options={{ encoding: "json", connectTimeout: 60_000 }}>
+          <Probe />
+        </ResocketProvider>,
+      );
+      await screen.findByText("connecting, queued: 0");
+      await until(() => silent.clients.size === 1);
+      publish();
+      publish();
+      publish();
+      await screen.findByText("connecting, queued: 3", {}, { timeout: 3000 });
+    } finally {
+      for (const socket of silent.clients) socket.terminate();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
 });
