@@ -12,13 +12,13 @@ ROOT=$PWD
 
 step() { printf '\n== %s\n' "$*"; }
 
-# `npm ci` refuses a lockfile that lacks the optional packages of other platforms (e.g.
-# rollup's), which a registry serving only this platform's leaves out; `npm install`
-# then installs the same locked versions and leaves the lockfile as it is.
+# npm install, not npm ci, as in setup.sh: npm ci rejects lockfiles written on this
+# machine (they lack other platforms' optional packages, which its registry does not
+# serve); npm install takes the locked versions and leaves the lockfile as it is.
 for dir in pkg www; do
   if [ ! -d "$dir/node_modules" ]; then
     step "npm packages in $dir"
-    (cd "$dir" && { npm ci --no-audit --no-fund --loglevel=error || npm install --no-audit --no-fund --loglevel=error; })
+    (cd "$dir" && npm install --no-audit --no-fund --loglevel=error)
   fi
 done
 
