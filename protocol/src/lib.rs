@@ -22,6 +22,7 @@ mod codec;
 pub mod codes;
 mod frames;
 mod json;
+mod json_text;
 mod msgpack;
 mod payload;
 mod wire;

@@ -15,7 +15,9 @@
 //! consumes the value's header (and a string's or binary's bytes) the way the serde
 //! decoder did, so a value cut short reads as `Truncated` in the same places as before.
 
-use crate::DecodeError;
+use bytes::Bytes;
+
+use crate::{json_text, DecodeError, Payload};
 
 /// Deepest nesting of maps, arrays and extension values accepted in a frame.
 ///
@@ -106,10 +108,12 @@ pub(crate) fn write_uint_field(buf: &mut Vec<u8>, key: &str, value: u64) {
 // ----- reading ----------------------------------------------------------------------
 
 /// One value's header: its type, and for strings and binaries their bytes.
-enum Head<'a> {
+pub(crate) enum Head<'a> {
     Nil,
-    Bool,
-    /// Any integer or float; its bytes were consumed.
+    Bool(bool),
+    /// A non-negative integer in an unsigned form.
+    Uint(u64),
+    /// A signed integer or a float; its bytes were consumed.
     Number,
     Str(&'a [u8]),
     Bin(&'a [u8]),
@@ -166,6 +170,8 @@ pub struct Reader<'a> {
     rest: &'a [u8],
     /// Nesting levels left before [`MAX_DEPTH`] is reached.
     depth: u32,
+    /// Payloads are base64 strings (frames transcoded from JSON) rather than `bin`.
+    base64_payloads: bool,
 }
 
 impl<'a> Reader<'a> {
@@ -173,6 +179,16 @@ impl<'a> Reader<'a> {
         Self {
             rest: bytes,
             depth: MAX_DEPTH,
+            base64_payloads: false,
+        }
+    }
+
+    /// A reader of frames transcoded from JSON, whose payloads are base64 strings.
+    #[cfg_attr(feature = "json", allow(dead_code))]
+    pub(crate) fn with_base64_payloads(bytes: &'a [u8]) -> Self {
+        Self {
+            base64_payloads: true,
+            ..Self::new(bytes)
         }
     }
 
@@ -208,14 +224,16 @@ impl<'a> Reader<'a> {
         Ok(self.be(width)? as u32)
     }
 
-    fn head(&mut self) -> Result<Head<'a>, DecodeError> {
+    pub(crate) fn head(&mut self) -> Result<Head<'a>, DecodeError> {
         let marker = self.byte()?;
         Ok(match marker {
             0x80..=0x8f => Head::Map(u32::from(marker & 0x0f)),
             0x90..=0x9f => Head::Array(u32::from(marker & 0x0f)),
             0xa0..=0xbf => Head::Str(self.take(usize::from(marker & 0x1f))?),
             0xc0 => Head::Nil,
-            0xc2 | 0xc3 => Head::Bool,
+            0xc2 | 0xc3 => Head::Bool(marker == 0xc3),
+            0x00..=0x7f => Head::Uint(u64::from(marker)),
+            0xcc..=0xcf => Head::Uint(self.be(1 << (marker - 0xcc))?),
             0xc4..=0xc6 => {
                 let n = self.len(1 << (marker - 0xc4))?;
                 Head::Bin(self.take(n as usize)?)
@@ -355,10 +373,14 @@ impl<'a> Reader<'a> {
         self.string().map(Some)
     }
 
-    /// Binary data, borrowed from the input.
-    pub(crate) fn bin(&mut self) -> Result<&'a [u8], DecodeError> {
+    /// A payload: `bin`, or a base64 string in frames transcoded from JSON.
+    pub(crate) fn payload(&mut self) -> Result<Payload, DecodeError> {
         match self.head()? {
-            Head::Bin(bytes) => Ok(bytes),
+            Head::Bin(bytes) if !self.base64_payloads => Ok(Payload(Bytes::copy_from_slice(bytes))),
+            Head::Str(text) if self.base64_payloads => json_text::decode_base64(text)
+                .map(Payload::from)
+                .ok_or_else(|| malformed("payload is not valid base64")),
+            _ if self.base64_payloads => Err(malformed("expected a base64 string")),
             _ => Err(malformed("expected binary data")),
         }
     }

@@ -12,7 +12,6 @@
 //! client. Tests check the bytes against the serde encoder and both decoders against
 //! each other (`protocol/tests/msgpack_codec.rs`).
 
-use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -63,10 +62,6 @@ fn write_opt_str_field(buf: &mut Vec<u8>, key: &str, value: &Option<String>) {
 fn write_bin_field(buf: &mut Vec<u8>, key: &str, payload: &Payload) {
     write_str(buf, key);
     write_bin(buf, payload.as_bytes());
-}
-
-fn payload(bytes: &[u8]) -> Payload {
-    Payload(Bytes::copy_from_slice(bytes))
 }
 
 /// The variant index of an enum whose variants all carry fields.
@@ -288,7 +283,7 @@ impl MsgPack for CallResult {
 
     fn read_msgpack(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
         Ok(match struct_variant(r, &CALL_RESULTS)? {
-            0 => CallResult::Ok(payload(r.bin()?)),
+            0 => CallResult::Ok(r.payload()?),
             _ => CallResult::Err(read_error_body(r)?),
         })
     }
@@ -431,7 +426,7 @@ impl MsgPack for ClientFrame {
                         0 => id = Some(r.uint()?),
                         1 => channel = Some(r.string()?),
                         2 => msg_id = Some(r.string()?),
-                        _ => bytes = Some(payload(r.bin()?)),
+                        _ => bytes = Some(r.payload()?),
                     }
                     Ok(())
                 })?;
@@ -448,7 +443,7 @@ impl MsgPack for ClientFrame {
                     match i {
                         0 => id = Some(r.uint()?),
                         1 => method = Some(r.string()?),
-                        _ => bytes = Some(payload(r.bin()?)),
+                        _ => bytes = Some(r.payload()?),
                     }
                     Ok(())
                 })?;
@@ -678,7 +673,7 @@ impl MsgPack for ServerFrame {
                         0 => channel = Some(r.string()?),
                         1 => epoch = Some(r.string()?),
                         2 => offset = Some(r.uint()?),
-                        3 => bytes = Some(payload(r.bin()?)),
+                        3 => bytes = Some(r.payload()?),
                         _ => publisher = r.opt_string()?,
                     }
                     Ok(())

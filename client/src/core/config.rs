@@ -40,7 +40,10 @@ pub enum CallsOnDisconnect {
 /// Settings of a [`ClientCore`](crate::ClientCore).
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Wire encoding (default MessagePack).
+    /// Wire encoding (default MessagePack). In the browser build JSON is carried by the
+    /// protocol crate's small transcoder instead of serde_json (its `json` feature is
+    /// off there), which reads standard JSON with a nesting limit even in ignored
+    /// fields; MessagePack is the faster of the two everywhere.
     pub encoding: Encoding,
     /// Credential sent in every `connect` frame (never in the URL).
     pub token: Option<String>,
