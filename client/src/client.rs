@@ -89,7 +89,10 @@ impl Client {
     }
 
     /// A stream of connection events: `Connecting`, `Connected`, `Disconnected`,
-    /// `ReconnectScheduled`, `Closed` and server errors not tied to a request.
+    /// `ReconnectScheduled`, `Closed` and server errors not tied to a request. The first
+    /// event is the latest of `Connecting`, `Connected`, `ReconnectScheduled` and
+    /// `Closed` emitted so far (none while idle), so a stream taken right after
+    /// [`connect`](Self::connect) starts with the first `Connecting`.
     pub fn connection_events(&self) -> EventStream {
         let (tx, rx) = mpsc::unbounded();
         self.send(Command::WatchConnection { events: tx });
@@ -245,5 +248,49 @@ impl Stream for EventStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Event>> {
         Pin::new(&mut self.events).poll_next(cx)
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use std::time::Duration;
+
+    use futures_util::StreamExt;
+
+    use super::*;
+
+    /// The driver emits the first `Connecting` before it reads any command, so a watcher
+    /// added right after `connect` hears it only because a new watcher is given the
+    /// current state first.
+    #[tokio::test]
+    async fn a_watcher_added_right_after_connect_hears_the_first_connecting() {
+        // Nothing listens on port 1: every attempt is refused.
+        let client = Client::connect("ws://127.0.0.1:1/ws", Config::default());
+        let mut events = client.connection_events();
+        let first = tokio::time::timeout(Duration::from_secs(5), events.next()).await;
+        assert_eq!(first.unwrap(), Some(Event::Connecting { attempt: 0 }));
+        let second = tokio::time::timeout(Duration::from_secs(5), events.next()).await;
+        assert!(
+            matches!(second.unwrap(), Some(Event::Disconnected { .. })),
+            "the attempt's outcome follows"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_late_watcher_starts_with_the_current_state() {
+        let client = Client::connect("ws://127.0.0.1:1/ws", Config::default());
+        let mut early = client.connection_events();
+        // Wait until the first attempt failed and the next one is scheduled.
+        while !matches!(
+            early.next().await,
+            Some(Event::ReconnectScheduled { attempt: 1, .. })
+        ) {}
+        let mut late = client.connection_events();
+        assert!(matches!(
+            late.next().await,
+            Some(Event::ReconnectScheduled { attempt: 1, .. })
+        ));
+        client.close().await;
+        assert!(matches!(late.next().await, Some(Event::Closed { .. })));
     }
 }

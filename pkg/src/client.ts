@@ -95,8 +95,7 @@ export class Client extends Emitter<ClientEvents> {
       const error = new ClientClosedError(ErrorCode.Closed, `cannot start the client: ${String(e)}`);
       this.emit("error", { error });
     });
-    // The module reports every later attempt; the first starts before anyone listens.
-    this.emit("connecting", { attempt: 0 });
+    // `connecting` comes from the module, the first attempt included.
     this.refreshStatus();
   }
 

@@ -111,6 +111,9 @@ pub(crate) struct Hub {
     calls: HashMap<RequestId, oneshot::Sender<Result<Payload, CallError>>>,
     listeners: HashMap<String, Vec<Listener>>,
     connection_watchers: Vec<UnboundedSender<Event>>,
+    /// The last event that said where the connection stands (`Connecting`, `Connected`,
+    /// `ReconnectScheduled` or `Closed`): a new watcher hears it first.
+    connection_state: Option<Event>,
 }
 
 impl Hub {
@@ -121,6 +124,7 @@ impl Hub {
             calls: HashMap::new(),
             listeners: HashMap::new(),
             connection_watchers: Vec::new(),
+            connection_state: None,
         }
     }
 
@@ -170,7 +174,15 @@ impl Hub {
         false
     }
 
+    /// Adds a connection watcher. Its first event is the current state, so a watcher
+    /// registered right after `Client::connect` still hears the first `Connecting`
+    /// (which the driver emits before it reads its first command).
     pub(crate) fn watch_connection(&mut self, events: UnboundedSender<Event>) {
+        if let Some(state) = &self.connection_state {
+            if events.unbounded_send(state.clone()).is_err() {
+                return;
+            }
+        }
         self.connection_watchers.push(events);
     }
 
@@ -181,6 +193,15 @@ impl Hub {
     }
 
     fn send_to_watchers(&mut self, event: Event) {
+        if matches!(
+            event,
+            Event::Connecting { .. }
+                | Event::Connected { .. }
+                | Event::ReconnectScheduled { .. }
+                | Event::Closed { .. }
+        ) {
+            self.connection_state = Some(event.clone());
+        }
         self.connection_watchers
             .retain(|w| w.unbounded_send(event.clone()).is_ok());
     }
