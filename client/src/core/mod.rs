@@ -283,7 +283,7 @@ impl ClientCore {
         self.msg_seq += 1;
         let kind = RequestKind::Publish {
             channel: channel.to_owned(),
-            msg_id: format!("{:016x}-{}", self.msg_nonce, self.msg_seq),
+            msg_id: msg_id(self.msg_nonce, self.msg_seq),
             payload,
         };
         let deadline = timeout
@@ -576,10 +576,14 @@ impl ClientCore {
                 reason: reason.clone(),
                 reconnect: false,
             });
+            // Only a `disconnect` frame (advice) or a close code refuses, so the reason is
+            // one of the first two; the names of the others are a fallback.
             let text = match &reason {
                 DisconnectReason::ServerAdvice { reason, .. }
-                | DisconnectReason::SocketClosed { reason, .. } => reason.clone(),
-                other => format!("{other:?}"),
+                | DisconnectReason::SocketClosed { reason, .. }
+                | DisconnectReason::BadServerFrame(reason) => reason.clone(),
+                DisconnectReason::HeartbeatTimeout => "HeartbeatTimeout".to_owned(),
+                DisconnectReason::ConnectTimeout => "ConnectTimeout".to_owned(),
             };
             self.enter_closed(CloseReason::ServerRefused { code, reason: text });
             return;
@@ -892,10 +896,44 @@ fn request_frame(id: RequestId, kind: &RequestKind) -> ClientFrame {
     }
 }
 
+/// `{nonce:016x}-{seq}`: a per-client random prefix and a counter. Written by hand, as
+/// everything on the browser module's paths is, to keep `core::fmt` out of it.
+fn msg_id(nonce: u64, seq: u64) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut id = String::with_capacity(24);
+    for shift in (0..16).rev() {
+        id.push(char::from(HEX[(nonce >> (4 * shift) & 0xf) as usize]));
+    }
+    id.push('-');
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = seq;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    id.extend(digits[i..].iter().map(|&d| char::from(d)));
+    id
+}
+
 fn reason_code(reason: &DisconnectReason) -> u16 {
     match reason {
         DisconnectReason::ServerAdvice { code, .. } => *code,
         DisconnectReason::SocketClosed { code: Some(c), .. } => *c,
         _ => codes::close::NORMAL,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn msg_id_is_the_hex_nonce_and_the_decimal_counter() {
+        for (nonce, seq) in [(0, 0), (1, 9), (0xdead_beef, 10), (u64::MAX, u64::MAX)] {
+            assert_eq!(super::msg_id(nonce, seq), format!("{nonce:016x}-{seq}"));
+        }
     }
 }

@@ -45,7 +45,7 @@ pub(crate) enum ConvertError {
 impl ConvertError {
     pub(crate) fn message(&self) -> String {
         match self {
-            ConvertError::Unsupported(what) => format!("cannot encode {what} as a payload"),
+            ConvertError::Unsupported(what) => ["cannot encode ", what, " as a payload"].concat(),
             ConvertError::Malformed => "payload is not valid MessagePack".to_owned(),
         }
     }
@@ -378,10 +378,7 @@ fn json_value(r: &mut Reader<'_>, out: &mut String, depth: usize) -> Result<(), 
             }
             push_u64(i.unsigned_abs(), out);
         }
-        Item::Float(f) if f.is_finite() => {
-            use std::fmt::Write;
-            let _ = write!(out, "{f}");
-        }
+        Item::Float(f) if f.is_finite() => push_f64(f, out),
         Item::Str(s) => push_json_str(s, out)?,
         Item::Array(n) => {
             out.push('[');
@@ -411,6 +408,20 @@ fn json_value(r: &mut Reader<'_>, out: &mut String, depth: usize) -> Result<(), 
         _ => return Err(JsonError::NotRepresentable),
     }
     Ok(())
+}
+
+/// Appends a finite float as JavaScript writes it (`Number.prototype.toString`), which
+/// `JSON.parse` reads back to the same number. Rust's float formatting would add a good
+/// share of the module's size for the same text.
+fn push_f64(f: f64, out: &mut String) {
+    if f == 0.0 && f.is_sign_negative() {
+        // JavaScript writes -0 as "0"; JSON keeps the sign.
+        out.push_str("-0");
+    } else if let Ok(text) = Number::from(f).to_string_with_radix(10) {
+        out.push_str(&String::from(text));
+    } else {
+        out.push_str("null");
+    }
 }
 
 /// Appends the decimal digits of `u`.

@@ -136,11 +136,14 @@ pub(crate) fn connection_event(event: &Event) -> Option<JsValue> {
                 CloseReason::ServerRefused { code, reason } => {
                     (codes::CLOSED_SERVER_REFUSED, Some(*code), reason.clone())
                 }
-                CloseReason::ReconnectAttemptsExhausted { attempts } => (
-                    codes::CLOSED_ATTEMPTS_EXHAUSTED,
-                    None,
-                    format!("gave up after {attempts} attempts"),
-                ),
+                CloseReason::ReconnectAttemptsExhausted { attempts } => {
+                    (codes::CLOSED_ATTEMPTS_EXHAUSTED, None, {
+                        let mut text = String::from("gave up after ");
+                        crate::convert::push_u64(u64::from(*attempts), &mut text);
+                        text.push_str(" attempts");
+                        text
+                    })
+                }
                 _ => (codes::CLOSED_BY_APPLICATION, None, String::new()),
             };
             object(&[

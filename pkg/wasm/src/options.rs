@@ -22,7 +22,10 @@ fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
 }
 
 fn bad(what: &str) -> JsValue {
-    events::error(codes::BAD_PAYLOAD, &format!("invalid option `{what}`"))
+    events::error(
+        codes::BAD_PAYLOAD,
+        &["invalid option `", what, "`"].concat(),
+    )
 }
 
 fn number(obj: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
