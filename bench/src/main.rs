@@ -118,11 +118,11 @@ async fn run(cli: Cli) {
     };
 
     println!("resocket loopback benchmarks ({} cores)", num_cores());
+    // Memory first, while the server's heap holds nothing freed by earlier runs.
+    fan_out_and_memory(&server, &url, cli.subscribers, cli.fanout_messages).await;
     rpc_latency(&probe, cli.calls).await;
     one_connection_throughput(&probe, &url, cli.messages).await;
     probe.close().await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    fan_out_and_memory(&server, &url, cli.subscribers, cli.fanout_messages).await;
 }
 
 fn config(seed: u64) -> Config {
@@ -273,4 +273,6 @@ async fn fan_out_and_memory(server: &ServerProcess, url: &str, subscribers: usiz
     for client in clients {
         client.close().await;
     }
+    // Let the server finish tearing the connections down before the next measurement.
+    tokio::time::sleep(Duration::from_secs(2)).await;
 }
