@@ -20,10 +20,11 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 wasm-bindgen "$MODULE" --target web --out-dir "$OUT" \
   --remove-name-section --remove-producers-section
 
-step "wasm-opt -Oz"
+step "wasm-opt -Oz --converge"
 # binaryen from npm (Debian's wasm-opt 108 produces modules that fail to load). The
-# features are those rustc enables by default for wasm32-unknown-unknown.
-"$PKG/node_modules/.bin/wasm-opt" -Oz --strip-debug --strip-producers \
+# features are those rustc enables by default for wasm32-unknown-unknown. `--converge`
+# repeats the passes while they still shrink the module (a few hundred bytes).
+"$PKG/node_modules/.bin/wasm-opt" -Oz --converge --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$OUT/resocket_wasm_bg.wasm" -o "$OUT/resocket_wasm_bg.opt.wasm"

@@ -303,7 +303,8 @@ fn close(ws: &WebSocket, code: u16, reason: &str) {
     while !reason.is_char_boundary(end) {
         end -= 1;
     }
-    if ws.close_with_code_and_reason(code, &reason[..end]).is_err() {
+    let reason = reason.get(..end).unwrap_or_default();
+    if ws.close_with_code_and_reason(code, reason).is_err() {
         let _ = ws.close();
     }
 }

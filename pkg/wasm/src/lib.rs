@@ -29,6 +29,12 @@ use wasm_bindgen_futures::{future_to_promise, spawn_local};
 
 pub use subscription::RawSubscription;
 
+/// Talc in place of the default dlmalloc: a few kilobytes smaller, and faster at the many
+/// small allocations of decoding and delivering messages.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 #[wasm_bindgen(typescript_custom_section)]
 const RAW_TYPES: &'static str = r#"
 /** Options of `new RawClient`; durations in milliseconds. */
