@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::core::{ClientCore, Config, Event, PublishAck, State};
-use crate::driver::{self, ChannelEvent, Command, Hub, SharedStatus};
+use crate::driver::{self, ChannelEvent, Command, EventBatch, Hub, SharedStatus};
 use crate::platform::{self, Current};
 use crate::{CallError, ConnectionStatus, PublishError};
 
@@ -171,6 +171,7 @@ impl Client {
             channel: channel.to_owned(),
             listener,
             events: rx,
+            received: Vec::new().into_iter(),
             commands: self.commands.clone(),
         }
     }
@@ -210,7 +211,10 @@ impl Client {
 pub struct Subscription {
     channel: String,
     listener: u64,
-    events: UnboundedReceiver<ChannelEvent>,
+    /// Events arrive in batches (all those of one driver input)...
+    events: UnboundedReceiver<EventBatch>,
+    /// ...and are yielded one by one.
+    received: std::vec::IntoIter<ChannelEvent>,
     commands: UnboundedSender<Command>,
 }
 
@@ -225,7 +229,16 @@ impl Stream for Subscription {
     type Item = ChannelEvent;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<ChannelEvent>> {
-        Pin::new(&mut self.events).poll_next(cx)
+        loop {
+            if let Some(event) = self.received.next() {
+                return Poll::Ready(Some(event));
+            }
+            match Pin::new(&mut self.events).poll_next(cx) {
+                Poll::Ready(Some(batch)) => self.received = batch.into_iter(),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }
 

@@ -131,10 +131,16 @@ impl Channels {
                 expected: p.offset + 1,
             },
         };
-        channel.position = Some(Position {
-            epoch: epoch.to_owned(),
-            offset,
-        });
+        match &mut channel.position {
+            // The common case: no new String per message.
+            Some(p) if p.epoch == epoch => p.offset = offset,
+            position => {
+                *position = Some(Position {
+                    epoch: epoch.to_owned(),
+                    offset,
+                })
+            }
+        }
         admission
     }
 }

@@ -1,6 +1,12 @@
 //! Hands the core's events to the application: completes pending publishes and calls,
 //! fans channel events out to every listener of the channel, tracks presence sets, and
 //! keeps a status snapshot that handles can read without asking the driver.
+//!
+//! Channel events are batched: a listener collects what one input of the driver
+//! produced (a WebSocket message can carry thousands of deliveries) and receives it as
+//! one [`EventBatch`] when the driver has drained the core ([`Hub::flush`]), instead of
+//! one channel send per event. The last listener of a channel gets the event itself,
+//! the others a clone.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -99,9 +105,14 @@ impl SharedStatus {
     }
 }
 
+/// The channel events one listener receives at a time, in order.
+pub(crate) type EventBatch = Vec<ChannelEvent>;
+
 struct Listener {
     id: u64,
-    events: UnboundedSender<ChannelEvent>,
+    events: UnboundedSender<EventBatch>,
+    /// Events not yet sent.
+    batch: EventBatch,
 }
 
 /// Owned by the driver loop.
@@ -149,15 +160,15 @@ impl Hub {
         &mut self,
         channel: String,
         id: u64,
-        events: UnboundedSender<ChannelEvent>,
+        events: UnboundedSender<EventBatch>,
     ) {
         let members = self.shared.presence(&channel);
         let listeners = self.listeners.entry(channel).or_default();
+        let mut batch = Vec::new();
         if !listeners.is_empty() {
-            let _ =
-                events.unbounded_send(ChannelEvent::Presence(PresenceEvent::Snapshot { members }));
+            batch.push(ChannelEvent::Presence(PresenceEvent::Snapshot { members }));
         }
-        listeners.push(Listener { id, events });
+        listeners.push(Listener { id, events, batch });
     }
 
     /// Removes a listener; true when it was the channel's last.
@@ -188,8 +199,22 @@ impl Hub {
 
     fn send_to_channel(&mut self, channel: &str, event: ChannelEvent) {
         if let Some(listeners) = self.listeners.get_mut(channel) {
-            listeners.retain(|l| l.events.unbounded_send(event.clone()).is_ok());
+            if let Some((last, others)) = listeners.split_last_mut() {
+                for listener in others {
+                    listener.batch.push(event.clone());
+                }
+                last.batch.push(event);
+            }
         }
+    }
+
+    /// Sends every listener what it collected, and forgets listeners whose
+    /// subscription is gone. The driver calls it after draining the core.
+    pub(crate) fn flush(&mut self) {
+        self.listeners.retain(|_, listeners| {
+            listeners.retain_mut(send_batch);
+            !listeners.is_empty()
+        });
     }
 
     fn send_to_watchers(&mut self, event: Event) {
@@ -209,8 +234,14 @@ impl Hub {
     pub(crate) fn dispatch(&mut self, event: Event) {
         match event {
             Event::Message(message) => {
-                let channel = message.channel.clone();
-                self.send_to_channel(&channel, ChannelEvent::Message(message));
+                if let Some(listeners) = self.listeners.get_mut(&message.channel) {
+                    if let Some((last, others)) = listeners.split_last_mut() {
+                        for listener in others {
+                            listener.batch.push(ChannelEvent::Message(message.clone()));
+                        }
+                        last.batch.push(ChannelEvent::Message(message));
+                    }
+                }
             }
             Event::Published { id, result } => {
                 if let Some(reply) = self.publishes.remove(&id) {
@@ -234,7 +265,10 @@ impl Hub {
             }
             Event::SubscribeFailed { channel, error } => {
                 self.send_to_channel(&channel, ChannelEvent::Failed(error));
-                self.listeners.remove(&channel);
+                // Its listeners end here: send them what they have, this last event too.
+                for mut listener in self.listeners.remove(&channel).unwrap_or_default() {
+                    send_batch(&mut listener);
+                }
                 self.shared.lock().presence.remove(&channel);
             }
             Event::ReconnectScheduled { attempt, delay } => {
@@ -292,4 +326,13 @@ impl Hub {
             }
         }
     }
+}
+
+/// Sends a listener's collected events; false when its subscription is gone.
+fn send_batch(listener: &mut Listener) -> bool {
+    if listener.batch.is_empty() {
+        return !listener.events.is_closed();
+    }
+    let batch = std::mem::take(&mut listener.batch);
+    listener.events.unbounded_send(batch).is_ok()
 }

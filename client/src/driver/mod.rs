@@ -20,7 +20,7 @@ use crate::core::{ClientCore, Event, PublishAck, SocketCommand, Time};
 use crate::{CallError, PublishError};
 
 pub use hub::{ChannelEvent, ConnectionStatus};
-pub(crate) use hub::{Hub, SharedStatus};
+pub(crate) use hub::{EventBatch, Hub, SharedStatus};
 
 /// What a platform provides to the driver loop.
 pub(crate) trait Platform: 'static {
@@ -72,7 +72,7 @@ pub(crate) enum Command {
     Subscribe {
         channel: String,
         listener: u64,
-        events: UnboundedSender<ChannelEvent>,
+        events: UnboundedSender<EventBatch>,
     },
     Unsubscribe {
         channel: String,
@@ -218,7 +218,7 @@ fn apply<P: Platform>(
         } => {
             if !core.is_subscribed(&channel) {
                 if let Err(e) = core.subscribe(now, &channel, None) {
-                    let _ = events.unbounded_send(ChannelEvent::Failed(e));
+                    let _ = events.unbounded_send(vec![ChannelEvent::Failed(e)]);
                     return None;
                 }
             }
@@ -271,5 +271,6 @@ fn drain<P: Platform>(
     while let Some(event) = core.poll_event() {
         hub.dispatch(event);
     }
+    hub.flush();
     hub.publish_status(core);
 }
