@@ -12,7 +12,6 @@ use std::fmt::Debug;
 use base64::Engine as _;
 use proptest::collection::vec;
 use proptest::prelude::*;
-use proptest::sample::Index;
 use resocket_protocol::{
     CallResult, ClientFrame, DecodeError, DecodeLimits, Encoding, Payload, PresenceEvent,
     PresenceMember, ServerFrame, SubscribeOutcome, WireFrame,
@@ -20,7 +19,7 @@ use resocket_protocol::{
 use rmpv::Value;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use strategies::{call_result, client_frame, outcome, presence_event, server_frame};
+use strategies::{apply, call_result, client_frame, edit, outcome, presence_event, server_frame};
 
 // ----- the serde reference ------------------------------------------------------------
 
@@ -450,43 +449,6 @@ proptest! {
 }
 
 // ----- decoding damaged messages ------------------------------------------------------
-
-/// One edit to an encoded message.
-#[derive(Debug, Clone)]
-enum Edit {
-    Flip(Index, u8),
-    Insert(Index, u8),
-    Remove(Index),
-    Cut(Index),
-}
-
-fn edit() -> impl Strategy<Value = Edit> {
-    prop_oneof![
-        (any::<Index>(), any::<u8>()).prop_map(|(i, b)| Edit::Flip(i, b)),
-        (any::<Index>(), any::<u8>()).prop_map(|(i, b)| Edit::Insert(i, b)),
-        any::<Index>().prop_map(Edit::Remove),
-        any::<Index>().prop_map(Edit::Cut),
-    ]
-}
-
-fn apply(bytes: &mut Vec<u8>, edits: &[Edit]) {
-    for edit in edits {
-        if bytes.is_empty() {
-            return;
-        }
-        match edit {
-            Edit::Flip(i, b) => {
-                let i = i.index(bytes.len());
-                bytes[i] ^= b;
-            }
-            Edit::Insert(i, b) => bytes.insert(i.index(bytes.len() + 1), *b),
-            Edit::Remove(i) => {
-                bytes.remove(i.index(bytes.len()));
-            }
-            Edit::Cut(i) => bytes.truncate(i.index(bytes.len())),
-        }
-    }
-}
 
 /// Both decoders hand over the same frames and fail the same way — except where the old
 /// one read a form the protocol does not have (see `forms_outside_the_protocol_are_refused`),

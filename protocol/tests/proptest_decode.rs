@@ -7,46 +7,12 @@ use resocket_protocol::{ClientFrame, DecodeError, DecodeLimits, Encoding, Server
 use std::fmt::Debug;
 
 mod strategies;
-use strategies::{client_frame, server_frame};
+use strategies::{apply, client_frame, edit, server_frame};
 
 const ENCODINGS: [Encoding; 2] = [Encoding::MsgPack, Encoding::Json];
 
 fn encoding() -> impl Strategy<Value = Encoding> {
     prop::sample::select(ENCODINGS.to_vec())
-}
-
-/// One edit to an encoded message.
-#[derive(Debug, Clone)]
-enum Edit {
-    Flip(Index, u8),
-    Insert(Index, u8),
-    Remove(Index),
-}
-
-fn edit() -> impl Strategy<Value = Edit> {
-    prop_oneof![
-        (any::<Index>(), any::<u8>()).prop_map(|(i, b)| Edit::Flip(i, b)),
-        (any::<Index>(), any::<u8>()).prop_map(|(i, b)| Edit::Insert(i, b)),
-        any::<Index>().prop_map(Edit::Remove),
-    ]
-}
-
-fn apply(bytes: &mut Vec<u8>, edits: &[Edit]) {
-    for edit in edits {
-        if bytes.is_empty() {
-            return;
-        }
-        match edit {
-            Edit::Flip(i, b) => {
-                let i = i.index(bytes.len());
-                bytes[i] ^= b;
-            }
-            Edit::Insert(i, b) => bytes.insert(i.index(bytes.len() + 1), *b),
-            Edit::Remove(i) => {
-                bytes.remove(i.index(bytes.len()));
-            }
-        }
-    }
 }
 
 /// Decodes untrusted bytes; whatever decodes must re-encode to frames that decode to

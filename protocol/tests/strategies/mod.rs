@@ -2,6 +2,7 @@
 
 use proptest::collection::vec;
 use proptest::prelude::*;
+use proptest::sample::Index;
 use resocket_protocol::{
     CallResult, ClientFrame, ClientInfo, ErrorBody, Payload, Position, PresenceEvent,
     PresenceMember, ServerFrame, SubscribeOutcome,
@@ -150,4 +151,43 @@ pub fn server_frame() -> impl Strategy<Value = ServerFrame> {
                 }
             }),
     ]
+}
+
+#[derive(Debug, Clone)]
+/// One damage done to an encoded message.
+pub enum Edit {
+    Flip(Index, u8),
+    Insert(Index, u8),
+    Remove(Index),
+    Cut(Index),
+}
+
+/// Any [`Edit`].
+pub fn edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<Index>(), any::<u8>()).prop_map(|(i, b)| Edit::Flip(i, b)),
+        (any::<Index>(), any::<u8>()).prop_map(|(i, b)| Edit::Insert(i, b)),
+        any::<Index>().prop_map(Edit::Remove),
+        any::<Index>().prop_map(Edit::Cut),
+    ]
+}
+
+/// Applies `edits` in turn (positions are taken modulo the current length).
+pub fn apply(bytes: &mut Vec<u8>, edits: &[Edit]) {
+    for edit in edits {
+        if bytes.is_empty() {
+            return;
+        }
+        match edit {
+            Edit::Flip(i, b) => {
+                let i = i.index(bytes.len());
+                bytes[i] ^= b;
+            }
+            Edit::Insert(i, b) => bytes.insert(i.index(bytes.len() + 1), *b),
+            Edit::Remove(i) => {
+                bytes.remove(i.index(bytes.len()));
+            }
+            Edit::Cut(i) => bytes.truncate(i.index(bytes.len())),
+        }
+    }
 }
