@@ -677,11 +677,11 @@ impl ClientCore {
             ServerFrame::Pong {} => {}
             ServerFrame::Subscribed {
                 id,
-                channel,
                 epoch,
                 offset,
                 outcome,
-            } => self.on_subscribed(id, channel, Position { epoch, offset }, outcome),
+                ..
+            } => self.on_subscribed(id, Position { epoch, offset }, outcome),
             ServerFrame::Unsubscribed { .. } => {}
             ServerFrame::Message {
                 channel,
@@ -782,14 +782,13 @@ impl ClientCore {
     fn on_subscribed(
         &mut self,
         id: RequestId,
-        channel: String,
         server_position: Position,
         outcome: SubscribeOutcome,
     ) {
+        // The request id names the channel; the frame's own name is not trusted.
         let Some(name) = self.channels.take_pending(id) else {
             return;
         };
-        debug_assert_eq!(name, channel);
         let outcome = match outcome {
             SubscribeOutcome::Fresh => {
                 self.channels.activate(&name, Some(server_position));
