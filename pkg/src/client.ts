@@ -1,4 +1,5 @@
 import { ErrorCode } from "./codes.js";
+import { Driver, type CoreEvent } from "./driver.js";
 import { Emitter } from "./emitter.js";
 import { ClientClosedError, fromRaw, toError } from "./errors.js";
 import { Subscription } from "./subscription.js";
@@ -12,7 +13,7 @@ import {
   type RequestOptions,
 } from "./types.js";
 import { init } from "./wasm.js";
-import { RawClient, type RawConnectionEvent, type RawStatus } from "./wasm/resocket_wasm.js";
+import { RawCore, type RawError, type RawOptions } from "./wasm/resocket_wasm.js";
 
 const IDLE: ClientStatus = Object.freeze({
   state: ClientState.Idle,
@@ -22,6 +23,20 @@ const IDLE: ClientStatus = Object.freeze({
   queuedBytes: 0,
   session: null,
 });
+
+/** A request waiting for its `published` or `reply` action. */
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** The subscriptions to one channel, which share one subscription of the core. */
+interface Channel {
+  subs: Set<Subscription<never>>;
+  /** The core confirmed the subscription (a `subscribed` event came). */
+  live: boolean;
+  members: Map<string, PresenceMember>;
+}
 
 /**
  * A resocket client: reconnects with jittered backoff, queues publishes and calls while
@@ -38,13 +53,16 @@ const IDLE: ClientStatus = Object.freeze({
  * const sum = await client.call<number>("add", [1, 2], { timeout: 2000 });
  * ```
  *
- * All the logic runs in the WebAssembly module (the Rust `resocket` client); this class
- * turns its events into typed events and its errors into `Error` subclasses.
+ * All the logic runs in the WebAssembly module (the Rust `resocket` client core); this
+ * class routes its events to typed events, promises and subscriptions.
  */
 export class Client extends Emitter<ClientEvents> {
-  private raw: RawClient | null = null;
-  private starting: Promise<RawClient> | null = null;
-  private readonly subscriptions = new Set<Subscription<never>>();
+  private driver: Driver | null = null;
+  private starting: Promise<Driver> | null = null;
+  private readonly channels = new Map<string, Channel>();
+  private readonly pending = new Map<number, Pending>();
+  private attempt = 0;
+  private nextRetry: number | null = null;
   private snapshot: ClientStatus = IDLE;
 
   constructor(
@@ -65,8 +83,22 @@ export class Client extends Emitter<ClientEvents> {
    * `status` event says when.
    */
   status(): ClientStatus {
-    if (this.raw !== null) {
-      this.snapshot = sameOrNew(this.snapshot, this.raw.status());
+    const raw = this.driver?.core.status();
+    if (raw !== undefined) {
+      // A core exists only after `connect()`; before it first runs it still says idle.
+      const state = raw.state === "idle" ? ClientState.Connecting : (raw.state as ClientState);
+      const nextRetry = state === ClientState.Connecting ? this.nextRetry : null;
+      const s = this.snapshot;
+      if (
+        s.state !== state ||
+        s.attempt !== this.attempt ||
+        s.nextRetry !== nextRetry ||
+        s.queuedItems !== raw.queuedItems ||
+        s.queuedBytes !== raw.queuedBytes ||
+        s.session !== raw.session
+      ) {
+        this.snapshot = Object.freeze({ ...raw, state, attempt: this.attempt, nextRetry });
+      }
     } else if (this.starting !== null && this.snapshot.state === ClientState.Idle) {
       this.snapshot = { ...IDLE, state: ClientState.Connecting };
     }
@@ -78,24 +110,31 @@ export class Client extends Emitter<ClientEvents> {
    * again after `close()` or a terminal failure. Returns at once; listen to `connected`.
    */
   connect(): void {
-    if (this.raw !== null) {
-      this.raw.reconnect();
+    if (this.driver !== null) {
+      this.driver.input((core, t) => core.connect(t));
+      this.refreshStatus();
       return;
     }
     if (this.starting !== null) return;
     this.starting = init().then(() => {
-      const raw = new RawClient(this.url, this.options, (event) => this.onRawEvent(event));
-      this.raw = raw;
-      for (const sub of this.subscriptions) sub.attach(raw);
+      const options: RawOptions = { seed: randomSeed(), ...this.options };
+      const driver = new Driver(new RawCore(options), this.url, (event) => this.onEvent(event));
+      this.driver = driver;
+      driver.input((core, t) => {
+        for (const [name, channel] of this.channels) this.subscribeCore(core, t, name, channel);
+        core.connect(t);
+      });
       this.refreshStatus();
-      return raw;
+      return driver;
     });
     this.starting.catch((e: unknown) => {
       this.starting = null;
-      const error = new ClientClosedError(ErrorCode.Closed, `cannot start the client: ${String(e)}`);
-      this.emit("error", { error });
+      const error = e instanceof Error || typeof e !== "object" ? String(e) : fromRaw(e as RawError).message;
+      this.emit("error", {
+        error: new ClientClosedError(ErrorCode.Closed, `cannot start the client: ${error}`),
+      });
     });
-    // `connecting` comes from the module, the first attempt included.
+    // `connecting` comes from the core, the first attempt included.
     this.refreshStatus();
   }
 
@@ -119,16 +158,8 @@ export class Client extends Emitter<ClientEvents> {
    * resolves with the server's acknowledgement. While offline it waits in the queue.
    */
   async publish(channel: string, data: unknown, options: RequestOptions = {}): Promise<PublishResult> {
-    const raw = await this.started();
-    const ack = raw.publish(channel, data, options.timeout);
-    this.refreshStatus();
-    try {
-      return await ack;
-    } catch (e) {
-      throw toError(e);
-    } finally {
-      this.refreshStatus();
-    }
+    const driver = await this.started();
+    return (await this.request(driver, (core, t) => core.publish(t, channel, data, options.timeout))) as PublishResult;
   }
 
   /**
@@ -136,40 +167,46 @@ export class Client extends Emitter<ClientEvents> {
    * A call still queued when its timeout passes is never sent.
    */
   async call<R = unknown>(method: string, data: unknown, options: RequestOptions = {}): Promise<R> {
-    const raw = await this.started();
-    const reply = raw.call(method, data, options.timeout);
-    this.refreshStatus();
-    try {
-      return (await reply) as R;
-    } catch (e) {
-      throw toError(e);
-    } finally {
-      this.refreshStatus();
-    }
+    const driver = await this.started();
+    return (await this.request(driver, (core, t) => core.call(t, method, data, options.timeout))) as R;
   }
 
   /** Subscribes to `channel`. Events start once connected; see {@link Subscription}. */
   subscribe<T = unknown>(channel: string): Subscription<T> {
-    const sub = new Subscription<T>(channel, (s) => this.subscriptions.delete(s as Subscription<never>));
-    this.subscriptions.add(sub as Subscription<never>);
-    if (this.raw !== null) sub.attach(this.raw);
+    const sub = new Subscription<T>(channel, (s) => this.unsubscribe(s as Subscription<never>));
+    let entry = this.channels.get(channel);
+    if (entry === undefined) {
+      entry = { subs: new Set(), live: false, members: new Map() };
+      this.channels.set(channel, entry);
+      const ch = entry;
+      this.driver?.input((core, t) => this.subscribeCore(core, t, channel, ch));
+    } else if (entry.live) {
+      // The channel is already subscribed: this subscription starts from here, with the
+      // current presence set (once its listeners are attached).
+      const members = [...entry.members.values()];
+      queueMicrotask(() => {
+        sub.handle({ type: "subscribed", outcome: "fresh", replayed: 0, channel });
+        sub.handle({ type: "presence", kind: "snapshot", members, channel });
+      });
+    }
+    entry.subs.add(sub as Subscription<never>);
     return sub;
   }
 
   /** Members present in a subscribed channel. */
   presence(channel: string): PresenceMember[] {
-    return this.raw?.presence(channel) ?? [];
+    return [...(this.channels.get(channel)?.members.values() ?? [])];
   }
 
   /** Reconnects at once if waiting to retry, or checks the connection with a ping. */
   reconnectNow(): void {
-    this.raw?.reconnectNow();
+    this.driver?.input((core, t) => core.reconnectNow(t));
   }
 
   /** Replaces the token sent on the next connect. */
   setToken(token: string | null): void {
     this.options.token = token;
-    this.raw?.setToken(token ?? undefined);
+    this.driver?.core.setToken(token ?? undefined);
   }
 
   /**
@@ -177,33 +214,79 @@ export class Client extends Emitter<ClientEvents> {
    * are kept and resume on the next `connect()`.
    */
   async close(): Promise<void> {
-    const raw = this.raw ?? (await this.starting?.catch(() => null)) ?? null;
-    if (raw !== null) await raw.close();
+    const driver = this.driver ?? (await this.starting?.catch(() => null)) ?? null;
+    driver?.input((core, t) => core.close(t));
     this.refreshStatus();
   }
 
   /** Closes, ends every subscription and frees the module's client. */
   async dispose(): Promise<void> {
     await this.close();
-    for (const sub of [...this.subscriptions]) sub.unsubscribe();
+    for (const { subs } of [...this.channels.values()]) for (const sub of [...subs]) sub.unsubscribe();
     this.removeAllListeners();
-    this.raw?.free();
-    this.raw = null;
+    const driver = this.driver;
+    this.driver = null;
     this.starting = null;
+    if (driver !== null) {
+      driver.stop();
+      driver.core.free();
+    }
+    const closed = new ClientClosedError(ErrorCode.Closed, "the client was disposed");
+    for (const p of this.pending.values()) p.reject(closed);
+    this.pending.clear();
   }
 
-  private started(): Promise<RawClient> {
-    if (this.raw !== null) return Promise.resolve(this.raw);
+  private started(): Promise<Driver> {
+    if (this.driver !== null) return Promise.resolve(this.driver);
     if (this.starting !== null) return this.starting;
     return Promise.reject(new ClientClosedError(ErrorCode.Closed, "call connect() first"));
   }
 
-  private onRawEvent(event: RawConnectionEvent): void {
+  /** Submits a publish or call; its result arrives as a `published` or `reply` event. */
+  private request(driver: Driver, submit: (core: RawCore, now: number) => number): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      try {
+        // Registered before the core's actions are carried out, which may settle it.
+        const id = submit(driver.core, performance.now());
+        this.pending.set(id, { resolve, reject });
+      } catch (e) {
+        reject(toError(e));
+      }
+      driver.drain();
+      this.refreshStatus();
+    });
+  }
+
+  private subscribeCore(core: RawCore, now: number, name: string, channel: Channel): void {
+    const error = core.subscribe(now, name);
+    if (error !== undefined) this.onEvent({ type: "failed", error, channel: name });
+    else channel.live = false;
+  }
+
+  private unsubscribe(sub: Subscription<never>): void {
+    const channel = this.channels.get(sub.channel);
+    if (channel === undefined || !channel.subs.delete(sub) || channel.subs.size > 0) return;
+    this.channels.delete(sub.channel);
+    this.driver?.input((core, t) => core.unsubscribe(t, sub.channel));
+  }
+
+  private onEvent(event: CoreEvent): void {
     switch (event.type) {
+      case "published":
+      case "reply": {
+        const p = this.pending.get(event.id);
+        if (p === undefined) return;
+        this.pending.delete(event.id);
+        if (event.error !== null) p.reject(fromRaw(event.error));
+        else p.resolve(event.type === "published" ? event.ack : event.data);
+        break;
+      }
       case "connecting":
         this.emit("connecting", { attempt: event.attempt });
         break;
       case "connected":
+        this.attempt = 0;
+        this.nextRetry = null;
         this.emit("connected", { session: event.session });
         break;
       case "disconnected":
@@ -215,16 +298,45 @@ export class Client extends Emitter<ClientEvents> {
         });
         break;
       case "reconnecting":
+        this.attempt = event.attempt;
+        this.nextRetry = event.delay;
         this.emit("reconnecting", { attempt: event.attempt, delay: event.delay });
         break;
       case "closed":
         this.emit("closed", { code: event.code, closeCode: event.closeCode, reason: event.reason });
         break;
       case "error":
-        this.emit("error", { error: fromRaw(event.error) });
+        if ("channel" in event) this.toChannel(event.channel, event);
+        else this.emit("error", { error: fromRaw(event.error) });
         break;
+      default:
+        this.toChannel(event.channel, event);
     }
     this.refreshStatus();
+  }
+
+  /** Keeps the channel's presence set and state, and hands the event to its subscriptions. */
+  private toChannel(name: string, event: Parameters<Subscription["handle"]>[0]): void {
+    const channel = this.channels.get(name);
+    if (channel === undefined) return;
+    switch (event.type) {
+      case "subscribed":
+        channel.live = true;
+        break;
+      case "failed":
+        this.channels.delete(name);
+        break;
+      case "presence": {
+        const members = channel.members;
+        if (event.kind === "snapshot") {
+          members.clear();
+          for (const m of event.members) members.set(m.session, m);
+        } else if (event.kind === "join") members.set(event.member.session, event.member);
+        else members.delete(event.member.session);
+        break;
+      }
+    }
+    for (const sub of [...channel.subs]) sub.handle(event);
   }
 
   private refreshStatus(): void {
@@ -233,19 +345,15 @@ export class Client extends Emitter<ClientEvents> {
   }
 }
 
-function sameOrNew(current: ClientStatus, raw: RawStatus): ClientStatus {
-  // A module client exists only after `connect()`; before its driver first runs it
-  // still says idle.
-  const state = raw.state === "idle" ? ClientState.Connecting : (raw.state as ClientState);
-  if (
-    current.state === state &&
-    current.attempt === raw.attempt &&
-    current.nextRetry === raw.nextRetry &&
-    current.queuedItems === raw.queuedItems &&
-    current.queuedBytes === raw.queuedBytes &&
-    current.session === raw.session
-  ) {
-    return current;
+/** A seed for the core's backoff jitter and message ids, from Web Crypto when present. */
+function randomSeed(): number {
+  const words = new Uint32Array(2);
+  if (typeof crypto !== "undefined" && typeof crypto.getRandomValues === "function") {
+    crypto.getRandomValues(words);
+  } else {
+    words[0] = Math.random() * 0x100000000;
+    words[1] = Math.random() * 0x100000000;
   }
-  return Object.freeze({ ...raw, state });
+  // At most 2^53 - 1 (a number the module reads exactly), never 0.
+  return (words[0]! & 0x1fffff) * 0x100000000 + words[1]! + 1;
 }

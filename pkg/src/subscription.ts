@@ -1,7 +1,7 @@
 import { Emitter } from "./emitter.js";
 import { fromRaw } from "./errors.js";
 import type { PresenceMember, SubscriptionEvents } from "./types.js";
-import type { RawChannelEvent, RawClient, RawSubscription } from "./wasm/resocket_wasm.js";
+import type { RawChannelEvent } from "./wasm/resocket_wasm.js";
 
 /** One row of a `messages` batch: `[offset, publisher, data]`. */
 type Row<T> = [number, string | null, T];
@@ -12,7 +12,6 @@ type Row<T> = [number, string | null, T];
  * several subscriptions to one channel share one server subscription.
  */
 export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
-  private raw: RawSubscription | null = null;
   private active = true;
   private readonly members = new Map<string, PresenceMember>();
 
@@ -38,77 +37,59 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   unsubscribe(): void {
     if (!this.active) return;
     this.active = false;
-    this.detach();
     this.onEnd(this);
   }
 
-  /** @internal Starts delivery from a connected client. */
-  attach(client: RawClient): void {
-    if (this.active && this.raw === null) {
-      this.raw = client.subscribe(this.channel, (events) => this.handle(events));
-    }
-  }
-
-  private detach(): void {
-    const raw = this.raw;
-    this.raw = null;
-    if (raw !== null) {
-      raw.unsubscribe();
-      raw.free();
-    }
-  }
-
-  private handle(events: RawChannelEvent[]): void {
+  /** @internal Delivers one of the channel's events. */
+  handle(ev: RawChannelEvent & { channel: string }): void {
+    if (!this.active) return;
     const channel = this.channel;
-    for (const ev of events) {
-      if (!this.active) return;
-      switch (ev.type) {
-        case "messages": {
-          if (!this.listens("message")) break;
-          const epoch = ev.epoch;
-          for (const [offset, publisher, data] of JSON.parse(ev.json) as Row<T>[]) {
-            this.emit("message", { channel, data, offset, epoch, publisher });
-          }
-          break;
+    switch (ev.type) {
+      case "messages": {
+        if (!this.listens("message")) break;
+        const epoch = ev.epoch;
+        for (const [offset, publisher, data] of JSON.parse(ev.json) as Row<T>[]) {
+          if (!this.active) return;
+          this.emit("message", { channel, data, offset, epoch, publisher });
         }
-        case "message":
-          this.emit("message", {
-            channel,
-            data: ev.data as T,
-            offset: ev.offset,
-            epoch: ev.epoch,
-            publisher: ev.publisher,
-          });
-          break;
-        case "subscribed":
-          this.emit("subscribed", { channel, outcome: ev.outcome, replayed: ev.replayed });
-          break;
-        case "reset": {
-          const { type: _, ...reason } = ev;
-          this.emit("reset", { channel, ...reason });
-          break;
-        }
-        case "presence":
-          if (ev.kind === "snapshot") {
-            this.members.clear();
-            for (const m of ev.members) this.members.set(m.session, m);
-            this.emit("presence", { channel, kind: "snapshot", member: null, members: this.presence() });
-          } else {
-            if (ev.kind === "join") this.members.set(ev.member.session, ev.member);
-            else this.members.delete(ev.member.session);
-            this.emit("presence", { channel, kind: ev.kind, member: ev.member, members: this.presence() });
-          }
-          break;
-        case "failed":
-          this.active = false;
-          this.detach();
-          this.onEnd(this);
-          this.emit("error", { channel, error: fromRaw(ev.error), terminal: true });
-          return;
-        case "error":
-          this.emit("error", { channel, error: fromRaw(ev.error), terminal: false });
-          break;
+        break;
       }
+      case "message":
+        this.emit("message", {
+          channel,
+          data: ev.data as T,
+          offset: ev.offset,
+          epoch: ev.epoch,
+          publisher: ev.publisher,
+        });
+        break;
+      case "subscribed":
+        this.emit("subscribed", { channel, outcome: ev.outcome, replayed: ev.replayed });
+        break;
+      case "reset": {
+        const { type: _, channel: __, ...reason } = ev;
+        this.emit("reset", { channel, ...reason });
+        break;
+      }
+      case "presence":
+        if (ev.kind === "snapshot") {
+          this.members.clear();
+          for (const m of ev.members) this.members.set(m.session, m);
+          this.emit("presence", { channel, kind: "snapshot", member: null, members: this.presence() });
+        } else {
+          if (ev.kind === "join") this.members.set(ev.member.session, ev.member);
+          else this.members.delete(ev.member.session);
+          this.emit("presence", { channel, kind: ev.kind, member: ev.member, members: this.presence() });
+        }
+        break;
+      case "failed":
+        this.active = false;
+        this.onEnd(this);
+        this.emit("error", { channel, error: fromRaw(ev.error), terminal: true });
+        break;
+      case "error":
+        this.emit("error", { channel, error: fromRaw(ev.error), terminal: false });
+        break;
     }
   }
 }

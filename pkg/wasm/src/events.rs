@@ -1,12 +1,11 @@
 //! Rust events, statuses and errors as the plain JS objects described by the
 //! TypeScript declarations in `lib.rs` (`RawConnectionEvent`, `RawChannelEvent`,
-//! `RawStatus`, `RawError`).
+//! `RawError`).
 
 use js_sys::{Array, Object, Reflect};
 use resocket::{
-    CallError, ChannelEvent, CloseReason, ConnectionStatus, DisconnectReason, Event, PresenceEvent,
-    PresenceMember, PublishError, ResetReason, ServerError, State, SubscribeError,
-    SubscribedOutcome,
+    CallError, CloseReason, DisconnectReason, Event, PresenceEvent, PresenceMember, PublishError,
+    ResetReason, ServerError, SubscribeError, SubscribedOutcome,
 };
 use wasm_bindgen::JsValue;
 
@@ -67,43 +66,31 @@ pub(crate) fn call_error(e: &CallError) -> JsValue {
     error(code, &e.to_string())
 }
 
-fn subscribe_error(e: &SubscribeError) -> JsValue {
+pub(crate) fn subscribe_error(e: &SubscribeError) -> JsValue {
     match e {
         SubscribeError::Server(e) => server_error(e),
         other => error(codes::CLOSED, &other.to_string()),
     }
 }
 
-fn state(state: State) -> JsValue {
-    str(match state {
-        State::Idle => "idle",
-        State::Connecting => "connecting",
-        State::Connected => "connected",
-        State::Closed => "closed",
-    })
+/// A connection or channel event as its `RawAction` (channel events carry their
+/// channel); `None` for the events the caller converts itself.
+pub(crate) fn event(event: &Event) -> Option<JsValue> {
+    let (channel, action) = match event {
+        Event::Subscribed { channel, outcome } => (channel, subscribed(outcome)),
+        Event::SubscribeFailed { channel, error } => (
+            channel,
+            object(&[("type", str("failed")), ("error", subscribe_error(error))]),
+        ),
+        Event::Reset { channel, reason } => (channel, reset(reason)),
+        Event::Presence { channel, event } => (channel, presence(event)),
+        other => return connection_event(other),
+    };
+    let _ = Reflect::set(&action, &str("channel"), &str(channel));
+    Some(action)
 }
 
-pub(crate) fn status(s: &ConnectionStatus) -> JsValue {
-    object(&[
-        ("state", state(s.state)),
-        ("attempt", num(s.attempt)),
-        (
-            "nextRetry",
-            opt_num(s.next_retry.map(|d| d.as_secs_f64() * 1000.0)),
-        ),
-        ("queuedItems", num(s.queued.0 as f64)),
-        ("queuedBytes", num(s.queued.1 as f64)),
-        (
-            "session",
-            s.session
-                .as_deref()
-                .map_or(JsValue::NULL, JsValue::from_str),
-        ),
-    ])
-}
-
-/// The connection event, or `None` for events that are not about the connection.
-pub(crate) fn connection_event(event: &Event) -> Option<JsValue> {
+fn connection_event(event: &Event) -> Option<JsValue> {
     Some(match event {
         Event::Connecting { attempt } => {
             object(&[("type", str("connecting")), ("attempt", num(*attempt))])
@@ -192,63 +179,56 @@ fn member(m: &PresenceMember) -> JsValue {
     ])
 }
 
-/// A channel event other than a message (messages are batched by the caller).
-pub(crate) fn channel_event(event: &ChannelEvent) -> Option<JsValue> {
-    Some(match event {
-        ChannelEvent::Subscribed(outcome) => {
-            let (name, replayed) = match outcome {
-                SubscribedOutcome::Fresh => ("fresh", 0),
-                SubscribedOutcome::Recovered { replayed } => ("recovered", *replayed),
-                SubscribedOutcome::Reset => ("reset", 0),
-            };
-            object(&[
-                ("type", str("subscribed")),
-                ("outcome", str(name)),
-                ("replayed", num(replayed as f64)),
-            ])
-        }
-        ChannelEvent::Reset(reason) => match reason {
-            ResetReason::PositionLost { lost } => object(&[
-                ("type", str("reset")),
-                ("reason", str("position_lost")),
-                ("epoch", str(&lost.epoch)),
-                ("offset", num(lost.offset as f64)),
-            ]),
-            ResetReason::Gap { expected, received } => object(&[
-                ("type", str("reset")),
-                ("reason", str("gap")),
-                ("expected", num(*expected as f64)),
-                ("received", num(*received as f64)),
-            ]),
-            _ => object(&[("type", str("reset")), ("reason", str("epoch_changed"))]),
-        },
-        ChannelEvent::Presence(p) => match p {
-            PresenceEvent::Snapshot { members } => object(&[
-                ("type", str("presence")),
-                ("kind", str("snapshot")),
-                (
-                    "members",
-                    members.iter().map(member).collect::<Array>().into(),
-                ),
-            ]),
-            PresenceEvent::Join { member: m } => object(&[
-                ("type", str("presence")),
-                ("kind", str("join")),
-                ("member", member(m)),
-            ]),
-            PresenceEvent::Leave { member: m } => object(&[
-                ("type", str("presence")),
-                ("kind", str("leave")),
-                ("member", member(m)),
-            ]),
-        },
-        ChannelEvent::Failed(e) => {
-            object(&[("type", str("failed")), ("error", subscribe_error(e))])
-        }
-        _ => return None,
-    })
+fn subscribed(outcome: &SubscribedOutcome) -> JsValue {
+    let (name, replayed) = match outcome {
+        SubscribedOutcome::Fresh => ("fresh", 0),
+        SubscribedOutcome::Recovered { replayed } => ("recovered", *replayed),
+        SubscribedOutcome::Reset => ("reset", 0),
+    };
+    object(&[
+        ("type", str("subscribed")),
+        ("outcome", str(name)),
+        ("replayed", num(replayed as f64)),
+    ])
 }
 
-pub(crate) fn members(members: &[PresenceMember]) -> JsValue {
-    members.iter().map(member).collect::<Array>().into()
+fn reset(reason: &ResetReason) -> JsValue {
+    match reason {
+        ResetReason::PositionLost { lost } => object(&[
+            ("type", str("reset")),
+            ("reason", str("position_lost")),
+            ("epoch", str(&lost.epoch)),
+            ("offset", num(lost.offset as f64)),
+        ]),
+        ResetReason::Gap { expected, received } => object(&[
+            ("type", str("reset")),
+            ("reason", str("gap")),
+            ("expected", num(*expected as f64)),
+            ("received", num(*received as f64)),
+        ]),
+        _ => object(&[("type", str("reset")), ("reason", str("epoch_changed"))]),
+    }
+}
+
+fn presence(event: &PresenceEvent) -> JsValue {
+    match event {
+        PresenceEvent::Snapshot { members } => object(&[
+            ("type", str("presence")),
+            ("kind", str("snapshot")),
+            (
+                "members",
+                members.iter().map(member).collect::<Array>().into(),
+            ),
+        ]),
+        PresenceEvent::Join { member: m } => object(&[
+            ("type", str("presence")),
+            ("kind", str("join")),
+            ("member", member(m)),
+        ]),
+        PresenceEvent::Leave { member: m } => object(&[
+            ("type", str("presence")),
+            ("kind", str("leave")),
+            ("member", member(m)),
+        ]),
+    }
 }
