@@ -30,10 +30,20 @@ step "wasm-opt -Oz --converge"
   "$OUT/resocket_wasm_bg.wasm" -o "$OUT/resocket_wasm_bg.opt.wasm"
 mv "$OUT/resocket_wasm_bg.opt.wasm" "$OUT/resocket_wasm_bg.wasm"
 
-step "tsc"
+step "tsc (declarations) and esbuild (bundled, minified entries)"
 rm -rf "$PKG/dist"
-"$PKG/node_modules/.bin/tsc" -p "$PKG/tsconfig.build.json"
+"$PKG/node_modules/.bin/tsc" -p "$PKG/tsconfig.build.json" --emitDeclarationOnly
+# One minified file per entry plus the chunks they share, so `resocket` and
+# `resocket/react` use the same `Client` class. The wasm-bindgen glue stays a module of
+# its own next to the .wasm file it loads with `new URL(…, import.meta.url)` (which
+# bundlers such as Vite follow), minified on its own.
+"$PKG/node_modules/.bin/esbuild" src/index.ts src/react.ts src/node.ts \
+  --bundle --splitting --format=esm --target=es2022 --minify --legal-comments=none \
+  --external:react --external:node:fs --external:./wasm/resocket_wasm.js \
+  --chunk-names=chunk-[hash] --outdir="$PKG/dist" --log-level=warning
 mkdir -p "$PKG/dist/wasm"
-cp "$OUT/resocket_wasm.js" "$OUT/resocket_wasm.d.ts" "$OUT/resocket_wasm_bg.wasm" "$PKG/dist/wasm/"
+"$PKG/node_modules/.bin/esbuild" "$OUT/resocket_wasm.js" --format=esm --target=es2022 \
+  --minify --legal-comments=none --outfile="$PKG/dist/wasm/resocket_wasm.js" --log-level=warning
+cp "$OUT/resocket_wasm.d.ts" "$OUT/resocket_wasm_bg.wasm" "$PKG/dist/wasm/"
 
 bash "$PKG/scripts/size.sh"

@@ -1,8 +1,8 @@
 //! Subscribed channels and the position each has reached.
 
-use std::collections::{BTreeMap, HashMap};
-
 use resocket_protocol::{Position, RequestId};
+
+use super::sorted::SortedMap;
 
 /// Where a channel's subscription stands on the current connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,8 +41,9 @@ pub(crate) enum Admission {
 /// Every channel the application subscribed, whether or not the server knows yet.
 #[derive(Debug, Default)]
 pub(crate) struct Channels {
-    by_name: BTreeMap<String, Channel>,
-    pending: HashMap<RequestId, String>,
+    by_name: SortedMap<String, Channel>,
+    /// Subscribe requests awaiting their answer, by request id.
+    pending: SortedMap<RequestId, String>,
 }
 
 impl Channels {
@@ -75,7 +76,7 @@ impl Channels {
     /// Marks every channel as needing a subscribe on the next connection.
     pub(crate) fn unsync_all(&mut self) {
         self.pending.clear();
-        for channel in self.by_name.values_mut() {
+        for (_, channel) in self.by_name.iter_mut() {
             channel.state = ChannelState::Unsynced;
         }
     }

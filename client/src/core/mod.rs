@@ -22,9 +22,10 @@ mod config;
 mod error;
 mod event;
 mod requests;
+mod sorted;
 mod time;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::Duration;
 
 use rand::rngs::SmallRng;
@@ -81,7 +82,7 @@ struct Live {
     probe: Option<Time>,
     /// Resubscribes of this connection's resync not yet answered; the offline queue is
     /// flushed when the last one is.
-    resyncing: BTreeSet<RequestId>,
+    resyncing: Vec<RequestId>,
 }
 
 /// Advice the server gave in a `disconnect` frame on the current connection.
@@ -755,9 +756,9 @@ impl ClientCore {
         self.failed_attempts = 0;
         self.session = Some(session.clone());
         self.events.push_back(Event::Connected { session });
-        let mut resyncing = BTreeSet::new();
+        let mut resyncing = Vec::new();
         for channel in self.channels.unsynced() {
-            resyncing.insert(self.send_subscribe(&channel));
+            resyncing.push(self.send_subscribe(&channel));
         }
         self.phase = Phase::Connected(Live {
             last_received: now,
@@ -773,7 +774,9 @@ impl ClientCore {
     /// resync after a reconnect, the offline queue is flushed.
     fn resync_step(&mut self, id: RequestId) {
         if let Phase::Connected(live) = &mut self.phase {
-            if live.resyncing.remove(&id) && live.resyncing.is_empty() {
+            let before = live.resyncing.len();
+            live.resyncing.retain(|&r| r != id);
+            if live.resyncing.len() < before && live.resyncing.is_empty() {
                 self.flush_queue();
             }
         }

@@ -1,11 +1,10 @@
 //! Publishes and calls from the moment they are made until they are answered: the
 //! offline queue (waiting for a connection) and the requests in flight.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use resocket_protocol::{Payload, RequestId};
 
 use super::config::QueueLimits;
+use super::sorted::SortedMap;
 use super::time::Time;
 
 /// What a request asks of the server.
@@ -54,8 +53,9 @@ pub(crate) struct Request {
 #[derive(Debug)]
 pub(crate) struct PendingRequests {
     limits: QueueLimits,
-    by_id: BTreeMap<RequestId, Request>,
-    deadlines: BTreeSet<(Time, RequestId)>,
+    by_id: SortedMap<RequestId, Request>,
+    /// Requests with a deadline, earliest first.
+    deadlines: SortedMap<(Time, RequestId), ()>,
     queued_items: usize,
     queued_bytes: usize,
 }
@@ -71,8 +71,8 @@ impl PendingRequests {
     pub(crate) fn new(limits: QueueLimits) -> Self {
         Self {
             limits,
-            by_id: BTreeMap::new(),
-            deadlines: BTreeSet::new(),
+            by_id: SortedMap::default(),
+            deadlines: SortedMap::default(),
             queued_items: 0,
             queued_bytes: 0,
         }
@@ -102,7 +102,7 @@ impl PendingRequests {
             });
         }
         if let Some(at) = deadline {
-            self.deadlines.insert((at, id));
+            self.deadlines.insert((at, id), ());
         }
         if status == Status::Queued {
             self.queued_items += 1;
@@ -172,7 +172,7 @@ impl PendingRequests {
     /// Removes and returns every request whose deadline is at or before `now`.
     pub(crate) fn expire(&mut self, now: Time) -> Vec<(RequestId, Request)> {
         let mut expired = Vec::new();
-        while let Some(&(at, id)) = self.deadlines.first() {
+        while let Some((&(at, id), ())) = self.deadlines.first() {
             if at > now {
                 break;
             }
@@ -185,7 +185,7 @@ impl PendingRequests {
 
     /// Removes and returns every request.
     pub(crate) fn drain(&mut self) -> Vec<(RequestId, Request)> {
-        let ids: Vec<RequestId> = self.by_id.keys().copied().collect();
+        let ids: Vec<RequestId> = self.by_id.iter().map(|(id, _)| *id).collect();
         ids.into_iter()
             .filter_map(|id| self.remove(id).map(|r| (id, r)))
             .collect()
@@ -193,6 +193,6 @@ impl PendingRequests {
 
     /// The earliest deadline of any request.
     pub(crate) fn next_deadline(&self) -> Option<Time> {
-        self.deadlines.first().map(|&(at, _)| at)
+        self.deadlines.first().map(|(&(at, _), ())| at)
     }
 }
