@@ -14,8 +14,12 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "rust tests (protocol, client core, server, end to end)"
 cargo test --workspace
 
+step "protocol without the JSON encoding (as in the npm package's module)"
+cargo test -p resocket-protocol --no-default-features --lib
+
 step "client core compiles for wasm32"
 cargo check -p resocket --target wasm32-unknown-unknown
+cargo check -p resocket --target wasm32-unknown-unknown --no-default-features
 
 for suite in scripts/test-browser.sh scripts/test-web.sh; do
   if [ -f "$suite" ]; then

@@ -17,8 +17,11 @@ export enum ClientState {
 export interface ClientOptions {
   /** Credential sent in every `connect` frame (never in the URL). */
   token?: string | null;
-  /** Wire encoding: MessagePack (default) or JSON. */
-  encoding?: "msgpack" | "json";
+  /**
+   * Wire encoding. The package speaks MessagePack only (the server and the Rust client
+   * also speak JSON); the option is here for code that names it.
+   */
+  encoding?: "msgpack";
   /** Client name reported to the server (default `resocket-js`). */
   clientName?: string;
   /** Reconnect backoff: full jitter over `min(max, initial · factor^attempt)`. */

@@ -9,6 +9,7 @@ import {
   ServerError,
   ServerErrorCode,
   TimeoutError,
+  type ClientOptions,
   type ClientStatus,
 } from "resocket";
 
@@ -120,9 +121,13 @@ describe("Client", () => {
     expect(await c.call("echo", 7)).toBe(7);
   });
 
-  it("speaks the JSON encoding too", async () => {
-    const c = client({ encoding: "json" });
+  it("refuses an encoding other than MessagePack with a clear error", async () => {
+    const c = client({ encoding: "json" } as unknown as ClientOptions);
+    const error = new Promise<ResocketError>((resolve) => c.once("error", (e) => resolve(e.error)));
     c.connect();
-    expect(await c.call("echo", { a: [1, 2, 3] })).toEqual({ a: [1, 2, 3] });
+    const e = await error;
+    expect(e).toBeInstanceOf(ClientClosedError);
+    expect(e.message).toMatch(/encoding.*MessagePack only/);
+    await expect(c.call("echo", 1)).rejects.toBeInstanceOf(ClientClosedError);
   });
 });

@@ -191,4 +191,7 @@ pub enum DecodeError {
     /// The bytes are not a valid frame.
     #[error("malformed frame: {0}")]
     Malformed(String),
+    /// Something this build of the crate leaves out (see the crate's features).
+    #[error("{0} is not built in")]
+    Unsupported(&'static str),
 }

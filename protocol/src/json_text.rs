@@ -18,7 +18,6 @@
 //!   cut short and wrong earlier is `Truncated` where serde_json says `Malformed`.
 //!
 //! The unit tests compare both directions with serde_json.
-#![cfg_attr(feature = "json", allow(dead_code))]
 
 use crate::codec::next_count;
 use crate::msgpack::{malformed, write_str, write_uint, Head, Reader, MAX_DEPTH};
@@ -426,7 +425,8 @@ impl<'a> Parser<'a> {
     }
 }
 
-#[cfg(test)]
+/// Checked against serde_json, the `json` feature's codec.
+#[cfg(all(test, feature = "json"))]
 mod tests {
     use base64::Engine as _;
     use proptest::prelude::*;

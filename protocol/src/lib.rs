@@ -22,6 +22,8 @@ mod codec;
 pub mod codes;
 mod frames;
 mod json;
+// Used only with `json-text` alone (see json.rs); its base64 helper is used always.
+#[cfg_attr(any(feature = "json", not(feature = "json-text")), allow(dead_code))]
 mod json_text;
 mod msgpack;
 mod payload;

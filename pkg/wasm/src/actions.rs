@@ -29,16 +29,11 @@ pub(crate) fn drain(core: &mut ClientCore) -> JsValue {
             ]),
         });
     }
-    let binary = core.config().encoding.is_binary();
     while let Some(bytes) = core.poll_transmit() {
-        let data = if binary {
-            Uint8Array::from(&bytes[..]).into()
-        } else {
-            // The core writes JSON frames as UTF-8 text.
-            JsValue::from_str(&String::from_utf8_lossy(&bytes))
-        };
-        out.actions
-            .push(object(&[("type", "send".into()), ("data", data)]));
+        out.actions.push(object(&[
+            ("type", "send".into()),
+            ("data", Uint8Array::from(&bytes[..]).into()),
+        ]));
     }
     while let Some(event) = core.poll_event() {
         out.push(event);

@@ -40,7 +40,7 @@ const RAW_TYPES: &'static str = r#"
 /** Options of `new RawCore`; durations in milliseconds. */
 export interface RawOptions {
   token?: string | null;
-  encoding?: "msgpack" | "json";
+  encoding?: "msgpack";
   clientName?: string;
   clientVersion?: string;
   backoff?: { initial?: number; max?: number; factor?: number };
@@ -95,7 +95,7 @@ export interface RawPublishAck { epoch: string; offset: number; duplicate: boole
 export type RawAction =
   | { type: "open"; subprotocol: string }
   | { type: "close"; code: number; reason: string }
-  | { type: "send"; data: Uint8Array | string }
+  | { type: "send"; data: Uint8Array }
   | { type: "published"; id: number; ack: RawPublishAck | null; error: RawError | null }
   | { type: "reply"; id: number; data: unknown; error: RawError | null }
   | RawConnectionEvent
@@ -207,7 +207,7 @@ impl RawCore {
         self.core.handle_socket_open(time(now));
     }
 
-    /// A message arrived on the socket: bytes, or text with the JSON encoding.
+    /// A message arrived on the socket.
     pub fn message(&mut self, now: f64, data: &[u8]) {
         self.core.handle_message(time(now), data);
     }

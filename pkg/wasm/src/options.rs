@@ -69,10 +69,10 @@ pub(crate) fn config(options: &JsValue) -> Result<Config, JsValue> {
         ..Config::default()
     };
     config.token = string(options, "token")?;
+    // The package's module is built without the JSON encoding (see Cargo.toml).
     match string(options, "encoding")?.as_deref() {
         None | Some("msgpack") => config.encoding = Encoding::MsgPack,
-        Some("json") => config.encoding = Encoding::Json,
-        Some(_) => return Err(bad("encoding")),
+        Some(_) => return Err(bad("encoding` (this package speaks MessagePack only)")),
     }
     if let Some(name) = string(options, "clientName")? {
         config.client_name = name;
