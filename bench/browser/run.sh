@@ -116,28 +116,29 @@ the burst to the last callback; median of ${runs} runs, each in a fresh browser.
 | socket.io-client 4.8.4 | Socket.IO 4.8.4 (Node ${process.version}) | ${fmt(sio.median)} | ${sio.rates.map(fmt).join(", ")} |
 
 resocket / Socket.IO: ${(rs.median / sio.median).toFixed(1)}×. The resocket server coalesces the frames
-queued for a connection into one WebSocket message (up to 64 KiB); the module decodes them
-with a hand-written MessagePack codec straight from the message's bytes, the driver hands
-each subscription the deliveries of one message as one batch, and each wake-up's messages
-cross to JS as one JSON text for one \`JSON.parse\`. Socket.IO sends one WebSocket message
-per event, which is what a page's WebSocket stack caps.
+queued for a connection into one WebSocket message (up to 64 KiB); the module's client core
+decodes them with a hand-written MessagePack codec straight from the message's bytes, and
+the consecutive messages of one channel cross to JS as one JSON text for one
+\`JSON.parse\`. Socket.IO sends one WebSocket message per event, which is what a page's
+WebSocket stack caps.
 
-Size of the npm package as built (\`bash pkg/scripts/size.sh\`, gzip -9 per file):
+Size of the npm package as built (\`bash pkg/scripts/size.sh\`, gzip -9 per file, summed):
 
 | part | raw | gzip |
 |---|---:|---:|
-| WebAssembly module | ${fmt(wasm[0])} | ${fmt(wasm[1])} |
-| wasm-bindgen JS glue | ${fmt(glue[0])} | ${fmt(glue[1])} |
-| TypeScript layer (dist/*.js) | ${fmt(ts[0])} | ${fmt(ts[1])} |
-| total | ${fmt(total[0])} | ${fmt(total[1])} |
+| WebAssembly module (client core, codec, value conversion) | ${fmt(wasm[0])} | ${fmt(wasm[1])} |
+| wasm-bindgen JS glue (minified) | ${fmt(glue[0])} | ${fmt(glue[1])} |
+| TypeScript API and driver (minified: index.js and its chunks) | ${fmt(ts[0])} | ${fmt(ts[1])} |
+| **\`resocket\` in a browser, total** | ${fmt(total[0])} | ${fmt(total[1])} |
+| \`resocket/react\` adds | ${fmt(react[0])} | ${fmt(react[1])} |
 
-Before the MessagePack codec and the size work the same benchmark gave 150,410 msg/s
-(runs 150,410, 162,153, 128,824) and the package was 583,718 bytes raw, 189,491 gzip
-(module 523,971 / 174,202). Still short of the 1 M msg/s aim and of a 40 KB package. In
-the module what remains is the client core and its driver (with their maps and channels),
-the binding's JS ↔ MessagePack conversion, wasm-bindgen's glue and the futures executor;
-per message, the decoder's Strings for channel and epoch, the allocator, and the JS side
-(\`JSON.parse\` and a context object per callback).
+The package was 189,491 bytes gzip with the Rust futures driver and rmp-serde, 103,067
+after the hand-written codec, and is smaller now because its module exports the sans-IO
+core to a TypeScript driver (no futures executor, channels or web-sys bindings), the
+core's maps are sorted deques instead of B-trees, the module leaves the JSON encoding out,
+and the JavaScript is minified. What remains in the module, largest first: the protocol
+codec, the binding (value conversion and wasm-bindgen's shims), the core's logic, then
+the allocator, formatting and panic support from std.
 `;
 let text = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, "utf8") : "# Benchmark results\n";
 const start = text.indexOf("## Browser");

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Prints the size of the built package (pkg/dist), raw and gzip -9, file by file.
+# Prints the size of the built package (pkg/dist), raw and gzip -9, file by file, then
+# what each entry loads in a browser: `resocket` (the module, its glue, index.js and the
+# chunks it shares) and what `resocket/react` adds. node.js is the Node entry only.
 set -euo pipefail
 cd "$(dirname "$0")/../dist"
-total_raw=0 total_gz=0
-row() { printf '%-32s %9s %9s\n' "$@"; }
+row() { printf '%-40s %9s %9s\n' "$@"; }
+raw() { cat "$@" | wc -c; }
+gz() { local t=0; for f in "$@"; do t=$((t + $(gzip -9 -c "$f" | wc -c))); done; echo "$t"; }
 row file raw gzip
-for f in wasm/resocket_wasm_bg.wasm wasm/resocket_wasm.js *.js; do
-  raw=$(wc -c <"$f")
-  gz=$(gzip -9 -c "$f" | wc -c)
-  total_raw=$((total_raw + raw)) total_gz=$((total_gz + gz))
-  row "$f" "$raw" "$gz"
+for f in wasm/resocket_wasm_bg.wasm wasm/resocket_wasm.js index.js chunk-*.js react.js node.js; do
+  row "$f" "$(raw "$f")" "$(gz "$f")"
 done
-row total "$total_raw" "$total_gz"
+browser=(wasm/resocket_wasm_bg.wasm wasm/resocket_wasm.js index.js chunk-*.js)
+row "resocket (browser total)" "$(raw "${browser[@]}")" "$(gz "${browser[@]}")"
+row "resocket/react adds" "$(raw react.js)" "$(gz react.js)"

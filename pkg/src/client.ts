@@ -1,7 +1,9 @@
 import { ErrorCode } from "./codes.js";
 import { Driver, type CoreEvent } from "./driver.js";
 import { Emitter } from "./emitter.js";
-import { ClientClosedError, fromRaw, toError } from "./errors.js";
+import { ClientClosedError, fromRaw } from "./errors.js";
+import { encode } from "./msgpack.js";
+import { coreOptions } from "./options.js";
 import { Subscription } from "./subscription.js";
 import {
   ClientState,
@@ -13,7 +15,7 @@ import {
   type RequestOptions,
 } from "./types.js";
 import { init } from "./wasm.js";
-import { RawCore, type RawError, type RawOptions } from "./wasm/resocket_wasm.js";
+import { RawCore, type RawError } from "./wasm/resocket_wasm.js";
 
 const IDLE: ClientStatus = Object.freeze({
   state: ClientState.Idle,
@@ -83,7 +85,7 @@ export class Client extends Emitter<ClientEvents> {
    * `status` event says when.
    */
   status(): ClientStatus {
-    const raw = this.driver?.core.status();
+    const raw = this.driver?.status;
     if (raw !== undefined) {
       // A core exists only after `connect()`; before it first runs it still says idle.
       const state = raw.state === "idle" ? ClientState.Connecting : (raw.state as ClientState);
@@ -97,7 +99,14 @@ export class Client extends Emitter<ClientEvents> {
         s.queuedBytes !== raw.queuedBytes ||
         s.session !== raw.session
       ) {
-        this.snapshot = Object.freeze({ ...raw, state, attempt: this.attempt, nextRetry });
+        this.snapshot = Object.freeze({
+          state,
+          attempt: this.attempt,
+          nextRetry,
+          queuedItems: raw.queuedItems,
+          queuedBytes: raw.queuedBytes,
+          session: raw.session,
+        });
       }
     } else if (this.starting !== null && this.snapshot.state === ClientState.Idle) {
       this.snapshot = { ...IDLE, state: ClientState.Connecting };
@@ -117,8 +126,9 @@ export class Client extends Emitter<ClientEvents> {
     }
     if (this.starting !== null) return;
     this.starting = init().then(() => {
-      const options: RawOptions = { seed: randomSeed(), ...this.options };
-      const driver = new Driver(new RawCore(options), this.url, (event) => this.onEvent(event));
+      const [numbers, token, clientName] = coreOptions(this.options, randomSeed());
+      const core = new RawCore(numbers, token, clientName);
+      const driver = new Driver(core, this.url, (event) => this.onEvent(event));
       this.driver = driver;
       driver.input((core, t) => {
         for (const [name, channel] of this.channels) this.subscribeCore(core, t, name, channel);
@@ -129,7 +139,7 @@ export class Client extends Emitter<ClientEvents> {
     });
     this.starting.catch((e: unknown) => {
       this.starting = null;
-      const error = e instanceof Error || typeof e !== "object" ? String(e) : fromRaw(e as RawError).message;
+      const error = e instanceof Error ? e.message : String(e);
       this.emit("error", {
         error: new ClientClosedError(ErrorCode.Closed, `cannot start the client: ${error}`),
       });
@@ -158,8 +168,9 @@ export class Client extends Emitter<ClientEvents> {
    * resolves with the server's acknowledgement. While offline it waits in the queue.
    */
   async publish(channel: string, data: unknown, options: RequestOptions = {}): Promise<PublishResult> {
+    const payload = encode(data);
     const driver = await this.started();
-    return (await this.request(driver, (core, t) => core.publish(t, channel, data, options.timeout))) as PublishResult;
+    return (await this.request(driver, (core, t) => core.publish(t, channel, payload, options.timeout))) as PublishResult;
   }
 
   /**
@@ -167,8 +178,9 @@ export class Client extends Emitter<ClientEvents> {
    * A call still queued when its timeout passes is never sent.
    */
   async call<R = unknown>(method: string, data: unknown, options: RequestOptions = {}): Promise<R> {
+    const payload = encode(data);
     const driver = await this.started();
-    return (await this.request(driver, (core, t) => core.call(t, method, data, options.timeout))) as R;
+    return (await this.request(driver, (core, t) => core.call(t, method, payload, options.timeout))) as R;
   }
 
   /** Subscribes to `channel`. Events start once connected; see {@link Subscription}. */
@@ -245,22 +257,18 @@ export class Client extends Emitter<ClientEvents> {
   /** Submits a publish or call; its result arrives as a `published` or `reply` event. */
   private request(driver: Driver, submit: (core: RawCore, now: number) => number): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      try {
-        // Registered before the core's actions are carried out, which may settle it.
-        const id = submit(driver.core, performance.now());
-        this.pending.set(id, { resolve, reject });
-      } catch (e) {
-        reject(toError(e));
-      }
+      const id = submit(driver.core, performance.now());
+      // Registered before the core's actions are carried out, which may settle it.
+      if (id >= 0) this.pending.set(id, { resolve, reject });
+      else reject(fromRaw(JSON.parse(driver.core.refusal()) as RawError));
       driver.drain();
       this.refreshStatus();
     });
   }
 
   private subscribeCore(core: RawCore, now: number, name: string, channel: Channel): void {
-    const error = core.subscribe(now, name);
-    if (error !== undefined) this.onEvent({ type: "failed", error, channel: name });
-    else channel.live = false;
+    if (core.subscribe(now, name)) channel.live = false;
+    else this.onEvent({ type: "failed", error: JSON.parse(core.refusal()) as RawError, channel: name });
   }
 
   private unsubscribe(sub: Subscription<never>): void {
@@ -277,8 +285,8 @@ export class Client extends Emitter<ClientEvents> {
         const p = this.pending.get(event.id);
         if (p === undefined) return;
         this.pending.delete(event.id);
-        if (event.error !== null) p.reject(fromRaw(event.error));
-        else p.resolve(event.type === "published" ? event.ack : event.data);
+        if (event.error !== undefined) p.reject(fromRaw(event.error));
+        else p.resolve(event.type === "published" ? event.ack : (event.data ?? null));
         break;
       }
       case "connecting":

@@ -1,7 +1,17 @@
-import type { RawAction, RawCore } from "./wasm/resocket_wasm.js";
+import { decode } from "./msgpack.js";
+import type { RawAction, RawChannelAction, RawCore } from "./wasm/resocket_wasm.js";
 
-/** The actions a driver hands on: everything but socket commands. */
-export type CoreEvent = Exclude<RawAction, { type: "open" | "close" | "send" }>;
+type Status = Extract<RawAction, { type: "status" }>;
+
+/**
+ * The events a driver hands on: the core's actions other than socket commands and the
+ * status, with payloads JSON could not carry decoded (`data`), or a payload error.
+ */
+export type CoreEvent =
+  | Exclude<RawAction, { type: "open" | "close" | "send" | "status" | "message" | "reply" }>
+  | Exclude<RawChannelAction, { type: "message" }>
+  | (Extract<RawChannelAction, { type: "message" }> & { data: unknown })
+  | (Extract<RawAction, { type: "reply" }> & { data?: unknown });
 
 const now = (): number => performance.now();
 
@@ -24,6 +34,8 @@ export class Driver {
   private timerAt: number | undefined;
   private draining = false;
   private drainAgain = false;
+  /** The core's status as of the last drain. */
+  status: Status = { type: "status", state: "idle", queuedItems: 0, queuedBytes: 0, session: null };
   private readonly stopPageEvents: () => void;
 
   constructor(
@@ -59,7 +71,13 @@ export class Driver {
     try {
       do {
         this.drainAgain = false;
-        for (const action of this.core.drain()) {
+        const [json, ...binaries] = this.core.drain();
+        const actions = JSON.parse(json) as RawAction[];
+        // The status comes last and says where the core stands after all of it: take it
+        // first, so that listeners of the events see the state the events lead to.
+        const status = actions.pop() as Status;
+        this.status = status;
+        for (const action of actions) {
           switch (action.type) {
             case "open":
               this.open(action.subprotocol);
@@ -70,10 +88,16 @@ export class Driver {
             case "send":
               // Sending fails only on a socket that is closing; its close event follows.
               try {
-                this.ws?.send(action.data);
+                this.ws?.send(binaries[action.bin - 1]!);
               } catch {
                 /* reported by the close event */
               }
+              break;
+            case "status":
+              break;
+            case "message":
+            case "reply":
+              this.onEvent(withPayload(action, binaries));
               break;
             default:
               this.onEvent(action);
@@ -150,7 +174,7 @@ export class Driver {
     if (at === this.timerAt) return;
     clearTimeout(this.timer);
     this.timerAt = at;
-    if (at === undefined) return;
+    if (at < 0) return;
     // Rounded up: a timer that fires early would only re-arm a zero-length one. A timer
     // a background tab fires late is fine: the core checks the time it is given.
     const delay = Math.min(MAX_DELAY, Math.max(0, Math.ceil(at - now())));
@@ -162,6 +186,22 @@ export class Driver {
 }
 
 function ignore(): void {}
+
+/** Decodes the MessagePack payload a `message` or `reply` action points at, if any. */
+function withPayload(
+  action: Extract<RawAction, { type: "message" | "reply" }>,
+  binaries: Uint8Array[],
+): CoreEvent {
+  if (action.type === "reply" && action.bin === undefined) return action;
+  try {
+    return { ...action, data: decode(binaries[(action.bin ?? 0) - 1]!) };
+  } catch (e) {
+    const error = { code: (e as { code: number }).code, message: (e as Error).message };
+    return action.type === "reply"
+      ? { type: "reply", id: action.id, error }
+      : { type: "error", channel: action.channel, offset: action.offset, error };
+  }
+}
 
 /** Calls `wake` when the network or the page comes back; returns the remover. */
 function onPageWake(wake: () => void): () => void {

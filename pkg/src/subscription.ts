@@ -1,10 +1,7 @@
 import { Emitter } from "./emitter.js";
 import { fromRaw } from "./errors.js";
 import type { PresenceMember, SubscriptionEvents } from "./types.js";
-import type { RawChannelEvent } from "./wasm/resocket_wasm.js";
-
-/** One row of a `messages` batch: `[offset, publisher, data]`. */
-type Row<T> = [number, string | null, T];
+import type { CoreEvent } from "./driver.js";
 
 /**
  * The events of one channel: messages exactly once and in order, `reset` when messages
@@ -41,16 +38,16 @@ export class Subscription<T = unknown> extends Emitter<SubscriptionEvents<T>> {
   }
 
   /** @internal Delivers one of the channel's events. */
-  handle(ev: RawChannelEvent & { channel: string }): void {
+  handle(ev: Extract<CoreEvent, { channel: string }>): void {
     if (!this.active) return;
     const channel = this.channel;
     switch (ev.type) {
       case "messages": {
         if (!this.listens("message")) break;
         const epoch = ev.epoch;
-        for (const [offset, publisher, data] of JSON.parse(ev.json) as Row<T>[]) {
+        for (const [offset, publisher, data] of ev.rows) {
           if (!this.active) return;
-          this.emit("message", { channel, data, offset, epoch, publisher });
+          this.emit("message", { channel, data: data as T, offset, epoch, publisher });
         }
         break;
       }

@@ -5,6 +5,9 @@ import { ResocketProvider, useClient, useConnectionState, type ConnectionState }
 import { describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 
+// The package's own payload encoder writes the stand-in server's frames.
+import { encode } from "../../src/msgpack.js";
+
 import { WS_URL, restartServer, until } from "./server.js";
 
 function dedupe<T>(values: T[]): T[] {
@@ -85,13 +88,14 @@ describe("useConnectionState", () => {
   });
 
   it("keeps the last error the server reported outside any request", async () => {
-    // A stand-in server (JSON encoding) that accepts the session, then reports an error
-    // tied to no request, as a real server does for a frame it cannot use.
-    const fake = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: () => "resocket.v1.json" });
+    // A stand-in server that accepts the session, then reports an error tied to no
+    // request, as a real server does for a frame it cannot use. (Frames are MessagePack
+    // maps shaped like their JSON in docs/PROTOCOL.md.)
+    const fake = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: () => "resocket.v1.msgpack" });
     fake.on("connection", (socket) => {
       socket.once("message", () => {
-        socket.send(JSON.stringify({ connected: { session: "s-fake", ping_interval_ms: 25000, ping_timeout_ms: 10000 } }));
-        socket.send(JSON.stringify({ error: { code: 111, message: "malformed frame" } }));
+        socket.send(encode({ connected: { session: "s-fake", ping_interval_ms: 25000, ping_timeout_ms: 10000 } }));
+        socket.send(encode({ error: { code: 111, message: "malformed frame" } }));
       });
     });
     await new Promise((resolve) => fake.once("listening", resolve));
@@ -102,7 +106,7 @@ describe("useConnectionState", () => {
     }
     try {
       render(
-        <ResocketProvider url={`ws://127.0.0.1:${port}/ws`} options={{ encoding: "json" }}>
+        <ResocketProvider url={`ws://127.0.0.1:${port}/ws`}>
           <Status />
         </ResocketProvider>,
       );
@@ -116,7 +120,7 @@ describe("useConnectionState", () => {
   it("shows requests queued while no event comes (a server that never answers the handshake)", async () => {
     // The socket opens, the handshake never completes: the client stays connecting and
     // reports nothing more, while publishes pile up in its queue.
-    const silent = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: () => "resocket.v1.json" });
+    const silent = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: () => "resocket.v1.msgpack" });
     await new Promise((resolve) => silent.once("listening", resolve));
     const { port } = silent.address() as { port: number };
     let publish: () => void = () => {};
@@ -128,7 +132,7 @@ describe("useConnectionState", () => {
     }
     try {
       render(
-        <ResocketProvider url={`ws://127.0.0.1:${port}/ws`} options={{ encoding: "json", connectTimeout: 60_000 }}>
+        <ResocketProvider url={`ws://127.0.0.1:${port}/ws`} options={{ connectTimeout: 60_000 }}>
           <Probe />
         </ResocketProvider>,
       );

@@ -6,7 +6,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::events::object;
+use crate::json::{push_string, push_u64};
 
 /// No answer before the deadline.
 pub(crate) const TIMEOUT: u16 = 1;
@@ -39,39 +39,57 @@ pub(crate) const CLOSED_SERVER_REFUSED: u16 = 1;
 /// Closed: out of reconnect attempts.
 pub(crate) const CLOSED_ATTEMPTS_EXHAUSTED: u16 = 2;
 
-/// Every code by group and name, for the package's consistency test.
+/// Every code by group and name, as JSON, for the package's consistency test.
 #[wasm_bindgen(js_name = codes)]
-pub fn all_codes() -> JsValue {
-    let n = |c: u16| JsValue::from_f64(f64::from(c));
-    object(&[
+pub fn all_codes() -> String {
+    let groups: [(&str, &[(&str, u16)]); 3] = [
         (
             "error",
-            object(&[
-                ("Timeout", n(TIMEOUT)),
-                ("Closed", n(CLOSED)),
-                ("Disconnected", n(DISCONNECTED)),
-                ("QueueFull", n(QUEUE_FULL)),
-                ("PayloadTooLarge", n(PAYLOAD_TOO_LARGE)),
-                ("BadPayload", n(BAD_PAYLOAD)),
-            ]),
+            &[
+                ("Timeout", TIMEOUT),
+                ("Closed", CLOSED),
+                ("Disconnected", DISCONNECTED),
+                ("QueueFull", QUEUE_FULL),
+                ("PayloadTooLarge", PAYLOAD_TOO_LARGE),
+                ("BadPayload", BAD_PAYLOAD),
+            ],
         ),
         (
             "disconnect",
-            object(&[
-                ("TransportClosed", n(DISCONNECT_TRANSPORT_CLOSED)),
-                ("HeartbeatTimeout", n(DISCONNECT_HEARTBEAT_TIMEOUT)),
-                ("ConnectTimeout", n(DISCONNECT_CONNECT_TIMEOUT)),
-                ("ServerDisconnect", n(DISCONNECT_SERVER)),
-                ("BadServerFrame", n(DISCONNECT_BAD_FRAME)),
-            ]),
+            &[
+                ("TransportClosed", DISCONNECT_TRANSPORT_CLOSED),
+                ("HeartbeatTimeout", DISCONNECT_HEARTBEAT_TIMEOUT),
+                ("ConnectTimeout", DISCONNECT_CONNECT_TIMEOUT),
+                ("ServerDisconnect", DISCONNECT_SERVER),
+                ("BadServerFrame", DISCONNECT_BAD_FRAME),
+            ],
         ),
         (
             "closed",
-            object(&[
-                ("ClosedByApplication", n(CLOSED_BY_APPLICATION)),
-                ("ServerRefused", n(CLOSED_SERVER_REFUSED)),
-                ("ReconnectAttemptsExhausted", n(CLOSED_ATTEMPTS_EXHAUSTED)),
-            ]),
+            &[
+                ("ClosedByApplication", CLOSED_BY_APPLICATION),
+                ("ServerRefused", CLOSED_SERVER_REFUSED),
+                ("ReconnectAttemptsExhausted", CLOSED_ATTEMPTS_EXHAUSTED),
+            ],
         ),
-    ])
+    ];
+    let mut out = String::from("{");
+    for (g, (group, codes)) in groups.iter().enumerate() {
+        if g > 0 {
+            out.push(',');
+        }
+        push_string(group, &mut out);
+        out.push_str(":{");
+        for (i, (name, code)) in codes.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_string(name, &mut out);
+            out.push(':');
+            push_u64(u64::from(*code), &mut out);
+        }
+        out.push('}');
+    }
+    out.push('}');
+    out
 }

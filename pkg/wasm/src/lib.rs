@@ -1,32 +1,32 @@
 //! The wasm-bindgen layer under the `resocket` npm package.
 //!
 //! It only converts and delegates: [`RawCore`] wraps the sans-IO [`ClientCore`], the
-//! same state machine the Rust drivers run, and turns its inputs and outputs into JS
-//! values. Payloads cross as MessagePack ([`convert`]); events, errors and the core's
-//! requests for IO cross as plain objects ([`actions`], [`events`]) whose TypeScript
-//! shapes are declared once, below, and re-used by the package (`pkg/src`).
+//! same state machine the Rust drivers run. Inputs cross as numbers, strings and bytes
+//! (payloads arrive already encoded as MessagePack by the package); outputs cross as one
+//! JSON text per [`RawCore::drain`] plus the binary frames and payloads it refers to
+//! ([`actions`]), so the package reads everything the core produced with one
+//! `JSON.parse`. The TypeScript shapes are declared once, below.
 //!
 //! # Where the IO boundary is
 //!
 //! Outside this crate, in the package's TypeScript driver (`pkg/src/driver.ts`): it
 //! owns the `WebSocket`, the one timer and the page's `online`/`visibilitychange`/
 //! `pageshow` listeners, feeds what happens to a `RawCore` with the time from
-//! `performance.now()`, and executes the actions [`RawCore::drain`] hands back. Backoff,
-//! heartbeats, the offline queue, acked requests and resync all stay in the core; the
-//! driver makes no decision of its own. (Rust applications in the browser use
-//! `resocket::Client`, whose web-sys driver does the same in Rust; the package does it
-//! in TypeScript because the module is then a fraction of the size.)
+//! `performance.now()`, and carries out the actions `drain` hands back. Backoff,
+//! heartbeats, the offline queue, acknowledgements and resync all stay in the core; the
+//! driver decides nothing. (Rust applications in the browser use `resocket::Client`,
+//! whose web-sys driver does the same in Rust; the package does it in TypeScript because
+//! the module is then a fraction of the size.)
 #![deny(missing_docs)]
 
 mod actions;
 mod codes;
-mod convert;
-mod events;
+mod json;
 mod options;
 
 use std::time::Duration;
 
-use resocket::{ClientCore, Payload, State, Time};
+use resocket::{ClientCore, Payload, Time};
 use wasm_bindgen::prelude::*;
 
 /// Talc in place of the default dlmalloc: a few kilobytes smaller, and faster at the many
@@ -37,46 +37,38 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 
 #[wasm_bindgen(typescript_custom_section)]
 const RAW_TYPES: &'static str = r#"
-/** Options of `new RawCore`; durations in milliseconds. */
-export interface RawOptions {
-  token?: string | null;
-  encoding?: "msgpack";
-  clientName?: string;
-  clientVersion?: string;
-  backoff?: { initial?: number; max?: number; factor?: number };
-  maxReconnectAttempts?: number | null;
-  connectTimeout?: number;
-  pingInterval?: number;
-  pingTimeout?: number;
-  queue?: { maxItems?: number; maxBytes?: number };
-  publishTimeout?: number | null;
-  callTimeout?: number | null;
-  callsOnDisconnect?: "fail" | "keep_queued";
-  maxPayloadBytes?: number;
-  seed?: number;
-}
-
 /** An error: client codes below 100, server codes (protocol, then application from 1000) above. */
 export interface RawError { code: number; message: string }
 
-export type RawConnectionEvent =
+export interface RawMember { session: string; user: string | null }
+
+export interface RawPublishAck { epoch: string; offset: number; duplicate: boolean }
+
+/**
+ * What `RawCore.drain()` reports, in the order to carry it out: socket commands, frames
+ * to send, events, and last the status. `bin` is an index into the binary items that
+ * follow the JSON text in `drain()`'s array: a frame to send, or a payload JSON cannot
+ * carry exactly (bytes, big integers, dates, non-string keys), as MessagePack.
+ */
+export type RawAction =
+  | { type: "open"; subprotocol: string }
+  | { type: "close"; code: number; reason: string }
+  | { type: "send"; bin: number }
   | { type: "connecting"; attempt: number }
   | { type: "connected"; session: string }
   | { type: "disconnected"; code: number; closeCode: number | null; reason: string; reconnect: boolean }
   | { type: "reconnecting"; attempt: number; delay: number }
   | { type: "closed"; code: number; closeCode: number | null; reason: string }
-  | { type: "error"; error: RawError };
+  | { type: "error"; error: RawError }
+  | { type: "published"; id: number; ack?: RawPublishAck; error?: RawError }
+  | { type: "reply"; id: number; data?: unknown; bin?: number; error?: RawError }
+  | RawChannelAction
+  | { type: "status"; state: "idle" | "connecting" | "connected" | "closed"; queuedItems: number; queuedBytes: number; session: string | null };
 
-export interface RawMember { session: string; user: string | null }
-
-/**
- * Events of one channel. `messages` carries consecutive messages of one epoch as the
- * JSON text of `[offset, publisher, data][]`; `message` one message whose data JSON
- * cannot carry exactly (bytes, big integers, dates, non-string keys).
- */
-export type RawChannelEvent =
-  | { type: "messages"; epoch: string; json: string }
-  | { type: "message"; epoch: string; offset: number; publisher: string | null; data: unknown }
+/** Events of one channel. `messages` carries consecutive messages of one epoch. */
+export type RawChannelAction = { channel: string } & (
+  | { type: "messages"; epoch: string; rows: [offset: number, publisher: string | null, data: unknown][] }
+  | { type: "message"; epoch: string; offset: number; publisher: string | null; bin: number }
   | { type: "subscribed"; outcome: "fresh" | "recovered" | "reset"; replayed: number }
   | { type: "reset"; reason: "position_lost"; epoch: string; offset: number }
   | { type: "reset"; reason: "gap"; expected: number; received: number }
@@ -84,29 +76,8 @@ export type RawChannelEvent =
   | { type: "presence"; kind: "snapshot"; members: RawMember[] }
   | { type: "presence"; kind: "join" | "leave"; member: RawMember }
   | { type: "failed"; error: RawError }
-  | { type: "error"; offset: number; error: RawError };
-
-export interface RawPublishAck { epoch: string; offset: number; duplicate: boolean }
-
-/**
- * What the core asks of the driver, in the order to carry it out: socket commands, then
- * frames to send, then events (channel events carry their channel in `channel`).
- */
-export type RawAction =
-  | { type: "open"; subprotocol: string }
-  | { type: "close"; code: number; reason: string }
-  | { type: "send"; data: Uint8Array }
-  | { type: "published"; id: number; ack: RawPublishAck | null; error: RawError | null }
-  | { type: "reply"; id: number; data: unknown; error: RawError | null }
-  | RawConnectionEvent
-  | (RawChannelEvent & { channel: string });
-
-export interface RawStatus {
-  state: "idle" | "connecting" | "connected" | "closed";
-  queuedItems: number;
-  queuedBytes: number;
-  session: string | null;
-}
+  | { type: "error"; offset: number; error: RawError }
+);
 "#;
 
 /// One client's state machine. Every input takes the time as milliseconds on the
@@ -114,18 +85,25 @@ export interface RawStatus {
 #[wasm_bindgen]
 pub struct RawCore {
     core: ClientCore,
+    /// JSON of the `RawError` of the last refused `publish`, `call` or `subscribe`.
+    refusal: String,
 }
 
 #[wasm_bindgen]
 impl RawCore {
-    /// A core configured by `options`; throws a `RawError` for an invalid option.
+    /// A core configured by `numbers` (see [`options`]: validated by the package) and
+    /// the strings of the options.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(unchecked_param_type = "RawOptions")] options: JsValue,
-    ) -> Result<RawCore, JsValue> {
-        Ok(RawCore {
-            core: ClientCore::new(options::config(&options)?),
-        })
+        numbers: &[f64],
+        token: Option<String>,
+        client_name: Option<String>,
+        client_version: Option<String>,
+    ) -> RawCore {
+        RawCore {
+            core: ClientCore::new(options::config(numbers, token, client_name, client_version)),
+            refusal: String::new(),
+        }
     }
 
     /// Starts connecting (again, after `close` or a terminal failure).
@@ -150,12 +128,14 @@ impl RawCore {
         self.core.set_token(token);
     }
 
-    /// Subscribes to `channel`; returns a `RawError` when the core refuses.
-    #[wasm_bindgen(unchecked_return_type = "RawError | undefined")]
-    pub fn subscribe(&mut self, now: f64, channel: &str) -> JsValue {
+    /// Subscribes to `channel`; false when the core refuses (see `refusal`).
+    pub fn subscribe(&mut self, now: f64, channel: &str) -> bool {
         match self.core.subscribe(time(now), channel, None) {
-            Ok(()) => JsValue::UNDEFINED,
-            Err(e) => events::subscribe_error(&e),
+            Ok(()) => true,
+            Err(e) => {
+                self.refusal = json::subscribe_error(&e);
+                false
+            }
         }
     }
 
@@ -164,42 +144,47 @@ impl RawCore {
         let _ = self.core.unsubscribe(time(now), channel);
     }
 
-    /// Publishes `data`; returns the request id its `published` action will carry, or
-    /// throws a `RawError`.
+    /// Publishes the MessagePack `payload`; returns the request id its `published` action
+    /// will carry, or -1 when the core refuses (see `refusal`).
     pub fn publish(
         &mut self,
         now: f64,
         channel: &str,
-        data: JsValue,
+        payload: &[u8],
         timeout: Option<f64>,
-    ) -> Result<f64, JsValue> {
-        let payload = payload(&data)?;
+    ) -> f64 {
+        let payload = Payload::from(payload.to_vec());
         match self
             .core
             .publish(time(now), channel, payload, timeout.map(duration))
         {
-            Ok(id) => Ok(id as f64),
-            Err(e) => Err(events::publish_error(&e)),
+            Ok(id) => id as f64,
+            Err(e) => {
+                self.refusal = json::publish_error(&e);
+                -1.0
+            }
         }
     }
 
-    /// Calls `method` with `data`; returns the request id its `reply` action will carry,
-    /// or throws a `RawError`.
-    pub fn call(
-        &mut self,
-        now: f64,
-        method: &str,
-        data: JsValue,
-        timeout: Option<f64>,
-    ) -> Result<f64, JsValue> {
-        let payload = payload(&data)?;
+    /// Calls `method` with the MessagePack `payload`; returns the request id its `reply`
+    /// action will carry, or -1 when the core refuses (see `refusal`).
+    pub fn call(&mut self, now: f64, method: &str, payload: &[u8], timeout: Option<f64>) -> f64 {
+        let payload = Payload::from(payload.to_vec());
         match self
             .core
             .call(time(now), method, payload, timeout.map(duration))
         {
-            Ok(id) => Ok(id as f64),
-            Err(e) => Err(events::call_error(&e)),
+            Ok(id) => id as f64,
+            Err(e) => {
+                self.refusal = json::call_error(&e);
+                -1.0
+            }
         }
+    }
+
+    /// The JSON of the `RawError` of the last refused `publish`, `call` or `subscribe`.
+    pub fn refusal(&self) -> String {
+        self.refusal.clone()
     }
 
     /// The socket asked for by the last `open` action is open.
@@ -222,41 +207,19 @@ impl RawCore {
         self.core.handle_timeout(time(now));
     }
 
-    /// When the driver should call `tick`, in milliseconds on its clock; `undefined`
-    /// when no timer is needed.
-    pub fn timeout(&self) -> Option<f64> {
+    /// When the driver should call `tick`, in milliseconds on its clock; -1 when no
+    /// timer is needed.
+    pub fn timeout(&self) -> f64 {
         self.core
             .poll_timeout()
-            .map(|at| at.since_origin().as_micros() as f64 / 1000.0)
+            .map_or(-1.0, |at| at.since_origin().as_micros() as f64 / 1000.0)
     }
 
-    /// Everything the core asks for since the last call, in order.
-    #[wasm_bindgen(unchecked_return_type = "RawAction[]")]
-    pub fn drain(&mut self) -> JsValue {
+    /// Everything the core asks for since the last call: the JSON text of a
+    /// `RawAction[]`, then the binary items its `bin` fields point at (index 1 on).
+    #[wasm_bindgen(unchecked_return_type = "[string, ...Uint8Array[]]")]
+    pub fn drain(&mut self) -> js_sys::Array {
         actions::drain(&mut self.core)
-    }
-
-    /// State, offline queue and session.
-    #[wasm_bindgen(unchecked_return_type = "RawStatus")]
-    pub fn status(&self) -> JsValue {
-        let (items, bytes) = self.core.queued();
-        events::object(&[
-            (
-                "state",
-                JsValue::from_str(match self.core.state() {
-                    State::Idle => "idle",
-                    State::Connecting => "connecting",
-                    State::Connected => "connected",
-                    State::Closed => "closed",
-                }),
-            ),
-            ("queuedItems", JsValue::from_f64(items as f64)),
-            ("queuedBytes", JsValue::from_f64(bytes as f64)),
-            (
-                "session",
-                self.core.session().map_or(JsValue::NULL, JsValue::from_str),
-            ),
-        ])
     }
 }
 
@@ -268,10 +231,4 @@ fn time(ms: f64) -> Time {
 /// Milliseconds as a [`Duration`], saturating (no panic on NaN, negative or huge).
 fn duration(ms: f64) -> Duration {
     Duration::from_micros((ms * 1000.0) as u64)
-}
-
-fn payload(data: &JsValue) -> Result<Payload, JsValue> {
-    convert::to_msgpack(data)
-        .map(Payload::from)
-        .map_err(|e| events::error(codes::BAD_PAYLOAD, &e.message()))
 }

@@ -1,131 +1,117 @@
-//! `RawOptions` (a plain JS object, durations in milliseconds) → [`Config`].
+//! The options of `new RawCore` → [`Config`].
 //!
-//! Read with `Reflect.get` property by property: a serde-derived reader would add a
-//! good share of the module's size for a dozen fields read once.
+//! The package checks the options (types and ranges, with messages naming the option)
+//! and passes the numeric ones as one array in the order of [`Slot`]; here they are only
+//! applied. NaN leaves the default; +Infinity turns an optional limit off. Conversions
+//! saturate, so no number can make the module panic.
 
 use std::time::Duration;
 
-use js_sys::Reflect;
-use resocket::protocol::Encoding;
 use resocket::{CallsOnDisconnect, Config};
-use wasm_bindgen::JsValue;
 
-use crate::{codes, events};
+/// Positions in the numbers array (`pkg/src/options.ts` writes the same order).
+#[derive(Clone, Copy)]
+enum Slot {
+    BackoffInitial,
+    BackoffMax,
+    BackoffFactor,
+    MaxReconnectAttempts,
+    ConnectTimeout,
+    PingInterval,
+    PingTimeout,
+    QueueMaxItems,
+    QueueMaxBytes,
+    PublishTimeout,
+    CallTimeout,
+    /// 0: fail in-flight calls on disconnect; 1: keep them queued.
+    CallsOnDisconnect,
+    MaxPayloadBytes,
+    Seed,
+}
 
-fn get(obj: &JsValue, key: &str) -> Option<JsValue> {
-    if !obj.is_object() {
-        return None;
+struct Numbers<'a>(&'a [f64]);
+
+impl Numbers<'_> {
+    /// The number in `slot`, unless absent or NaN.
+    fn get(&self, slot: Slot) -> Option<f64> {
+        self.0.get(slot as usize).copied().filter(|n| !n.is_nan())
     }
-    Reflect::get(obj, &JsValue::from_str(key))
-        .ok()
-        .filter(|v| !v.is_undefined())
-}
 
-fn bad(what: &str) -> JsValue {
-    events::error(
-        codes::BAD_PAYLOAD,
-        &["invalid option `", what, "`"].concat(),
-    )
-}
-
-fn number(obj: &JsValue, key: &str) -> Result<Option<f64>, JsValue> {
-    match get(obj, key) {
-        None => Ok(None),
-        Some(v) => match v.as_f64() {
-            Some(n) if n.is_finite() && n >= 0.0 => Ok(Some(n)),
-            _ => Err(bad(key)),
-        },
+    fn ms(&self, slot: Slot) -> Option<Duration> {
+        self.get(slot).map(millis)
     }
-}
 
-fn ms(obj: &JsValue, key: &str) -> Result<Option<Duration>, JsValue> {
-    Ok(number(obj, key)?.map(|n| Duration::from_secs_f64(n / 1000.0)))
-}
+    /// `Some(None)` for +Infinity (no limit).
+    fn limit_ms(&self, slot: Slot) -> Option<Option<Duration>> {
+        self.get(slot)
+            .map(|n| (n != f64::INFINITY).then(|| millis(n)))
+    }
 
-/// `null` turns an optional limit off; absent keeps the default.
-fn optional_ms(
-    obj: &JsValue,
-    key: &str,
-    default: Option<Duration>,
-) -> Result<Option<Duration>, JsValue> {
-    match get(obj, key) {
-        Some(v) if v.is_null() => Ok(None),
-        Some(_) => ms(obj, key),
-        None => Ok(default),
+    fn count(&self, slot: Slot) -> Option<usize> {
+        self.get(slot).map(|n| n as usize)
     }
 }
 
-fn string(obj: &JsValue, key: &str) -> Result<Option<String>, JsValue> {
-    match get(obj, key) {
-        None => Ok(None),
-        Some(v) if v.is_null() => Ok(None),
-        Some(v) => v.as_string().map(Some).ok_or_else(|| bad(key)),
-    }
+fn millis(ms: f64) -> Duration {
+    Duration::from_micros((ms * 1000.0) as u64)
 }
 
-pub(crate) fn config(options: &JsValue) -> Result<Config, JsValue> {
+pub(crate) fn config(
+    numbers: &[f64],
+    token: Option<String>,
+    client_name: Option<String>,
+    client_version: Option<String>,
+) -> Config {
+    let n = Numbers(numbers);
     let mut config = Config {
-        client_name: "resocket-js".into(),
+        token,
+        client_name: client_name.unwrap_or_else(|| "resocket-js".into()),
         ..Config::default()
     };
-    config.token = string(options, "token")?;
-    // The package's module is built without the JSON encoding (see Cargo.toml).
-    match string(options, "encoding")?.as_deref() {
-        None | Some("msgpack") => config.encoding = Encoding::MsgPack,
-        Some(_) => return Err(bad("encoding` (this package speaks MessagePack only)")),
-    }
-    if let Some(name) = string(options, "clientName")? {
-        config.client_name = name;
-    }
-    if let Some(version) = string(options, "clientVersion")? {
+    if let Some(version) = client_version {
         config.client_version = version;
     }
-    if let Some(backoff) = get(options, "backoff") {
-        if let Some(initial) = ms(&backoff, "initial")? {
-            config.backoff.initial = initial;
-        }
-        if let Some(max) = ms(&backoff, "max")? {
-            config.backoff.max = max;
-        }
-        if let Some(factor) = number(&backoff, "factor")? {
-            config.backoff.factor = factor;
-        }
+    if let Some(t) = n.ms(Slot::BackoffInitial) {
+        config.backoff.initial = t;
     }
-    config.max_reconnect_attempts = match get(options, "maxReconnectAttempts") {
-        Some(v) if v.is_null() => None,
-        Some(_) => number(options, "maxReconnectAttempts")?.map(|n| n as u32),
-        None => None,
-    };
-    if let Some(t) = ms(options, "connectTimeout")? {
+    if let Some(t) = n.ms(Slot::BackoffMax) {
+        config.backoff.max = t;
+    }
+    if let Some(f) = n.get(Slot::BackoffFactor) {
+        config.backoff.factor = f;
+    }
+    if let Some(attempts) = n.get(Slot::MaxReconnectAttempts) {
+        config.max_reconnect_attempts = (attempts != f64::INFINITY).then_some(attempts as u32);
+    }
+    if let Some(t) = n.ms(Slot::ConnectTimeout) {
         config.connect_timeout = t;
     }
-    if let Some(t) = ms(options, "pingInterval")? {
+    if let Some(t) = n.ms(Slot::PingInterval) {
         config.ping_interval = t;
     }
-    if let Some(t) = ms(options, "pingTimeout")? {
+    if let Some(t) = n.ms(Slot::PingTimeout) {
         config.ping_timeout = t;
     }
-    if let Some(queue) = get(options, "queue") {
-        if let Some(n) = number(&queue, "maxItems")? {
-            config.queue.max_items = n as usize;
-        }
-        if let Some(n) = number(&queue, "maxBytes")? {
-            config.queue.max_bytes = n as usize;
-        }
+    if let Some(items) = n.count(Slot::QueueMaxItems) {
+        config.queue.max_items = items;
     }
-    config.default_publish_timeout =
-        optional_ms(options, "publishTimeout", config.default_publish_timeout)?;
-    config.default_call_timeout = optional_ms(options, "callTimeout", config.default_call_timeout)?;
-    match string(options, "callsOnDisconnect")?.as_deref() {
-        None | Some("fail") => config.calls_on_disconnect = CallsOnDisconnect::Fail,
-        Some("keep_queued") => config.calls_on_disconnect = CallsOnDisconnect::KeepQueued,
-        Some(_) => return Err(bad("callsOnDisconnect")),
+    if let Some(bytes) = n.count(Slot::QueueMaxBytes) {
+        config.queue.max_bytes = bytes;
     }
-    if let Some(n) = number(options, "maxPayloadBytes")? {
-        config.max_payload_bytes = n as usize;
+    if let Some(t) = n.limit_ms(Slot::PublishTimeout) {
+        config.default_publish_timeout = t;
     }
-    if let Some(seed) = number(options, "seed")? {
+    if let Some(t) = n.limit_ms(Slot::CallTimeout) {
+        config.default_call_timeout = t;
+    }
+    if n.get(Slot::CallsOnDisconnect) == Some(1.0) {
+        config.calls_on_disconnect = CallsOnDisconnect::KeepQueued;
+    }
+    if let Some(bytes) = n.count(Slot::MaxPayloadBytes) {
+        config.max_payload_bytes = bytes;
+    }
+    if let Some(seed) = n.get(Slot::Seed) {
         config.seed = seed as u64;
     }
-    Ok(config)
+    config
 }

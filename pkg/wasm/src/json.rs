@@ -1,0 +1,485 @@
+//! JSON text for the package: MessagePack payloads transcoded to JSON, and the core's
+//! events and errors as the `RawAction` and `RawError` objects declared in `lib.rs`.
+//!
+//! A payload that JSON can represent exactly (the common case: objects, arrays, strings,
+//! safe integers, finite floats) is transcoded straight into the text the package
+//! parses; anything else (bin, big integers, non-finite floats, non-string keys,
+//! extensions) is left to the package's MessagePack decoder ([`JsonError::NotRepresentable`]).
+
+use js_sys::Number;
+use resocket::{
+    CallError, CloseReason, DisconnectReason, Event, PresenceEvent, PresenceMember, PublishError,
+    ResetReason, ServerError, SubscribeError, SubscribedOutcome,
+};
+
+use crate::codes;
+
+/// Deepest nesting transcoded.
+const MAX_DEPTH: usize = 64;
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+// ----- writing ------------------------------------------------------------------------
+
+/// Appends `,"key":`.
+pub(crate) fn key(out: &mut String, key: &str) {
+    out.push_str(",\"");
+    out.push_str(key);
+    out.push_str("\":");
+}
+
+/// Appends `,"key":"value"`.
+pub(crate) fn str_field(out: &mut String, k: &str, value: &str) {
+    key(out, k);
+    push_string(value, out);
+}
+
+/// Appends `,"key":value` for a whole number.
+pub(crate) fn num_field(out: &mut String, k: &str, value: u64) {
+    key(out, k);
+    push_u64(value, out);
+}
+
+/// Appends `,"key":"value"` or `,"key":null`.
+pub(crate) fn opt_str_field(out: &mut String, k: &str, value: Option<&str>) {
+    key(out, k);
+    match value {
+        Some(v) => push_string(v, out),
+        None => out.push_str("null"),
+    }
+}
+
+/// Appends `{"type":"name"` (the caller adds fields and the closing brace).
+pub(crate) fn open(out: &mut String, ty: &str) {
+    out.push_str("{\"type\":\"");
+    out.push_str(ty);
+    out.push('"');
+}
+
+/// Appends the decimal digits of `u`.
+pub(crate) fn push_u64(mut u: u64, out: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or("0"));
+}
+
+/// Appends a finite float as JavaScript writes it (`Number.prototype.toString`), which
+/// `JSON.parse` reads back to the same number. Rust's float formatting would add a good
+/// share of the module's size for the same text.
+fn push_f64(f: f64, out: &mut String) {
+    if f == 0.0 && f.is_sign_negative() {
+        // JavaScript writes -0 as "0"; JSON keeps the sign.
+        out.push_str("-0");
+    } else if let Ok(text) = Number::from(f).to_string_with_radix(10) {
+        out.push_str(&String::from(text));
+    } else {
+        out.push_str("null");
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+pub(crate) fn push_string(s: &str, out: &mut String) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escape = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0x00..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(s.get(start..i).unwrap_or_default());
+        if escape.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.push_str("\\u00");
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 0xf)] as char);
+        } else {
+            out.push_str(escape);
+        }
+        start = i + 1;
+    }
+    out.push_str(s.get(start..).unwrap_or_default());
+    out.push('"');
+}
+
+// ----- errors -------------------------------------------------------------------------
+
+/// `{"code":…,"message":…}`.
+pub(crate) fn error(code: u16, message: &str) -> String {
+    let mut out = String::from("{\"code\":");
+    push_u64(u64::from(code), &mut out);
+    str_field(&mut out, "message", message);
+    out.push('}');
+    out
+}
+
+fn server_error(e: &ServerError) -> String {
+    error(e.code, &e.message)
+}
+
+pub(crate) fn publish_error(e: &PublishError) -> String {
+    let code = match e {
+        PublishError::Server(e) => return server_error(e),
+        PublishError::QueueFull { .. } => codes::QUEUE_FULL,
+        PublishError::PayloadTooLarge { .. } => codes::PAYLOAD_TOO_LARGE,
+        PublishError::Timeout => codes::TIMEOUT,
+        PublishError::Payload(_) => codes::BAD_PAYLOAD,
+        _ => codes::CLOSED,
+    };
+    error(code, &e.to_string())
+}
+
+pub(crate) fn call_error(e: &CallError) -> String {
+    let code = match e {
+        CallError::Server(e) => return server_error(e),
+        CallError::QueueFull { .. } => codes::QUEUE_FULL,
+        CallError::PayloadTooLarge { .. } => codes::PAYLOAD_TOO_LARGE,
+        CallError::Timeout => codes::TIMEOUT,
+        CallError::Disconnected => codes::DISCONNECTED,
+        CallError::Payload(_) => codes::BAD_PAYLOAD,
+        _ => codes::CLOSED,
+    };
+    error(code, &e.to_string())
+}
+
+pub(crate) fn subscribe_error(e: &SubscribeError) -> String {
+    match e {
+        SubscribeError::Server(e) => server_error(e),
+        other => error(codes::CLOSED, &other.to_string()),
+    }
+}
+
+// ----- events -------------------------------------------------------------------------
+
+/// Appends the `RawAction` of a connection or channel event (not messages, publishes or
+/// replies, which the caller writes); false when the event has none.
+pub(crate) fn event(event: &Event, out: &mut String) -> bool {
+    match event {
+        Event::Connecting { attempt } => {
+            open(out, "connecting");
+            num_field(out, "attempt", u64::from(*attempt));
+        }
+        Event::Connected { session } => {
+            open(out, "connected");
+            str_field(out, "session", session);
+        }
+        Event::Disconnected { reason, reconnect } => {
+            let (code, close_code, text) = disconnect_reason(reason);
+            open(out, "disconnected");
+            num_field(out, "code", u64::from(code));
+            close_code_field(out, close_code);
+            str_field(out, "reason", text);
+            key(out, "reconnect");
+            out.push_str(if *reconnect { "true" } else { "false" });
+        }
+        Event::ReconnectScheduled { attempt, delay } => {
+            open(out, "reconnecting");
+            num_field(out, "attempt", u64::from(*attempt));
+            num_field(out, "delay", delay.as_millis() as u64);
+        }
+        Event::Closed { reason } => {
+            let mut gave_up = String::new();
+            let (code, close_code, text) = match reason {
+                CloseReason::ClosedByApplication => (
+                    codes::CLOSED_BY_APPLICATION,
+                    None,
+                    "closed by the application",
+                ),
+                CloseReason::ServerRefused { code, reason } => {
+                    (codes::CLOSED_SERVER_REFUSED, Some(*code), reason.as_str())
+                }
+                CloseReason::ReconnectAttemptsExhausted { attempts } => {
+                    gave_up.push_str("gave up after ");
+                    push_u64(u64::from(*attempts), &mut gave_up);
+                    gave_up.push_str(" attempts");
+                    (codes::CLOSED_ATTEMPTS_EXHAUSTED, None, gave_up.as_str())
+                }
+                _ => (codes::CLOSED_BY_APPLICATION, None, ""),
+            };
+            open(out, "closed");
+            num_field(out, "code", u64::from(code));
+            close_code_field(out, close_code);
+            str_field(out, "reason", text);
+        }
+        Event::ServerError(e) => {
+            open(out, "error");
+            key(out, "error");
+            out.push_str(&server_error(e));
+        }
+        Event::Subscribed { channel, outcome } => {
+            let (name, replayed) = match outcome {
+                SubscribedOutcome::Fresh => ("fresh", 0),
+                SubscribedOutcome::Recovered { replayed } => ("recovered", *replayed),
+                SubscribedOutcome::Reset => ("reset", 0),
+            };
+            open(out, "subscribed");
+            str_field(out, "channel", channel);
+            str_field(out, "outcome", name);
+            num_field(out, "replayed", replayed);
+        }
+        Event::SubscribeFailed { channel, error } => {
+            open(out, "failed");
+            str_field(out, "channel", channel);
+            key(out, "error");
+            out.push_str(&subscribe_error(error));
+        }
+        Event::Reset { channel, reason } => {
+            open(out, "reset");
+            str_field(out, "channel", channel);
+            match reason {
+                ResetReason::PositionLost { lost } => {
+                    str_field(out, "reason", "position_lost");
+                    str_field(out, "epoch", &lost.epoch);
+                    num_field(out, "offset", lost.offset);
+                }
+                ResetReason::Gap { expected, received } => {
+                    str_field(out, "reason", "gap");
+                    num_field(out, "expected", *expected);
+                    num_field(out, "received", *received);
+                }
+                _ => str_field(out, "reason", "epoch_changed"),
+            }
+        }
+        Event::Presence { channel, event } => {
+            open(out, "presence");
+            str_field(out, "channel", channel);
+            match event {
+                PresenceEvent::Snapshot { members } => {
+                    str_field(out, "kind", "snapshot");
+                    key(out, "members");
+                    out.push('[');
+                    for (i, m) in members.iter().enumerate() {
+                        if i > 0 {
+                            out.push(',');
+                        }
+                        member(m, out);
+                    }
+                    out.push(']');
+                }
+                PresenceEvent::Join { member: m } | PresenceEvent::Leave { member: m } => {
+                    let kind = if matches!(event, PresenceEvent::Join { .. }) {
+                        "join"
+                    } else {
+                        "leave"
+                    };
+                    str_field(out, "kind", kind);
+                    key(out, "member");
+                    member(m, out);
+                }
+            }
+        }
+        _ => return false,
+    }
+    out.push('}');
+    true
+}
+
+fn close_code_field(out: &mut String, code: Option<u16>) {
+    key(out, "closeCode");
+    match code {
+        Some(c) => push_u64(u64::from(c), out),
+        None => out.push_str("null"),
+    }
+}
+
+fn member(m: &PresenceMember, out: &mut String) {
+    out.push_str("{\"session\":");
+    push_string(&m.session, out);
+    opt_str_field(out, "user", m.user.as_deref());
+    out.push('}');
+}
+
+/// `(code, WebSocket close code, reason)` of a lost connection.
+fn disconnect_reason(reason: &DisconnectReason) -> (u16, Option<u16>, &str) {
+    match reason {
+        DisconnectReason::SocketClosed { code, reason } => {
+            (codes::DISCONNECT_TRANSPORT_CLOSED, *code, reason)
+        }
+        DisconnectReason::HeartbeatTimeout => (
+            codes::DISCONNECT_HEARTBEAT_TIMEOUT,
+            None,
+            "no heartbeat from the server",
+        ),
+        DisconnectReason::ConnectTimeout => {
+            (codes::DISCONNECT_CONNECT_TIMEOUT, None, "connect timed out")
+        }
+        DisconnectReason::ServerAdvice { code, reason } => {
+            (codes::DISCONNECT_SERVER, Some(*code), reason)
+        }
+        DisconnectReason::BadServerFrame(e) => (codes::DISCONNECT_BAD_FRAME, None, e),
+        _ => (codes::DISCONNECT_TRANSPORT_CLOSED, None, ""),
+    }
+}
+
+// ----- MessagePack payloads → JSON ----------------------------------------------------
+
+/// Why a payload did not go to JSON.
+pub(crate) enum JsonError {
+    /// Valid, but JSON cannot carry it exactly: the package decodes the MessagePack.
+    NotRepresentable,
+    /// Not valid MessagePack.
+    Malformed,
+}
+
+/// Appends the JSON text of the MessagePack value in `bytes` to `out`. On error `out`
+/// may hold a partial value: the caller truncates it.
+pub(crate) fn payload(bytes: &[u8], out: &mut String) -> Result<(), JsonError> {
+    let mut reader = Reader { buf: bytes };
+    value(&mut reader, out, 0)?;
+    if !reader.buf.is_empty() {
+        return Err(JsonError::Malformed);
+    }
+    Ok(())
+}
+
+fn value(r: &mut Reader<'_>, out: &mut String, depth: usize) -> Result<(), JsonError> {
+    if depth > MAX_DEPTH {
+        return Err(JsonError::NotRepresentable);
+    }
+    match r.next()? {
+        Item::Nil => out.push_str("null"),
+        Item::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+        Item::Uint(u) if u <= MAX_SAFE_INTEGER => push_u64(u, out),
+        Item::Int(i) if i.unsigned_abs() <= MAX_SAFE_INTEGER => {
+            if i < 0 {
+                out.push('-');
+            }
+            push_u64(i.unsigned_abs(), out);
+        }
+        Item::Float(f) if f.is_finite() => push_f64(f, out),
+        Item::Str(s) => push_str_bytes(s, out)?,
+        Item::Array(n) => {
+            out.push('[');
+            for i in 0..n {
+                if i > 0 {
+                    out.push(',');
+                }
+                value(r, out, depth + 1)?;
+            }
+            out.push(']');
+        }
+        Item::Map(n) => {
+            out.push('{');
+            for i in 0..n {
+                if i > 0 {
+                    out.push(',');
+                }
+                match r.next()? {
+                    Item::Str(key) => push_str_bytes(key, out)?,
+                    _ => return Err(JsonError::NotRepresentable),
+                }
+                out.push(':');
+                value(r, out, depth + 1)?;
+            }
+            out.push('}');
+        }
+        _ => return Err(JsonError::NotRepresentable),
+    }
+    Ok(())
+}
+
+fn push_str_bytes(bytes: &[u8], out: &mut String) -> Result<(), JsonError> {
+    let s = std::str::from_utf8(bytes).map_err(|_| JsonError::NotRepresentable)?;
+    push_string(s, out);
+    Ok(())
+}
+
+/// One MessagePack item; arrays and maps give their length, their items follow.
+enum Item<'a> {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Str(&'a [u8]),
+    Array(u32),
+    Map(u32),
+    /// Bin, extensions: well-formed, not JSON.
+    Other,
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], JsonError> {
+        if self.buf.len() < n {
+            return Err(JsonError::Malformed);
+        }
+        let (head, rest) = self.buf.split_at(n);
+        self.buf = rest;
+        Ok(head)
+    }
+
+    fn be<const N: usize>(&mut self) -> Result<[u8; N], JsonError> {
+        let mut b = [0; N];
+        b.copy_from_slice(self.take(N)?);
+        Ok(b)
+    }
+
+    fn len(&mut self, width: usize) -> Result<usize, JsonError> {
+        Ok(match width {
+            1 => self.be::<1>()?[0] as usize,
+            2 => u16::from_be_bytes(self.be()?) as usize,
+            _ => u32::from_be_bytes(self.be()?) as usize,
+        })
+    }
+
+    fn next(&mut self) -> Result<Item<'a>, JsonError> {
+        let marker = self.be::<1>()?[0];
+        Ok(match marker {
+            0x00..=0x7f => Item::Uint(u64::from(marker)),
+            0x80..=0x8f => Item::Map(u32::from(marker & 0x0f)),
+            0x90..=0x9f => Item::Array(u32::from(marker & 0x0f)),
+            0xa0..=0xbf => Item::Str(self.take(usize::from(marker & 0x1f))?),
+            0xc0 => Item::Nil,
+            0xc2 => Item::Bool(false),
+            0xc3 => Item::Bool(true),
+            0xc4..=0xc6 => {
+                let n = self.len(1 << (marker - 0xc4))?;
+                self.take(n)?;
+                Item::Other
+            }
+            0xc7..=0xc9 => {
+                let n = self.len(1 << (marker - 0xc7))?;
+                self.take(n + 1)?;
+                Item::Other
+            }
+            0xca => Item::Float(f64::from(f32::from_be_bytes(self.be()?))),
+            0xcb => Item::Float(f64::from_be_bytes(self.be()?)),
+            0xcc => Item::Uint(u64::from(self.be::<1>()?[0])),
+            0xcd => Item::Uint(u64::from(u16::from_be_bytes(self.be()?))),
+            0xce => Item::Uint(u64::from(u32::from_be_bytes(self.be()?))),
+            0xcf => Item::Uint(u64::from_be_bytes(self.be()?)),
+            0xd0 => Item::Int(i64::from(self.be::<1>()?[0] as i8)),
+            0xd1 => Item::Int(i64::from(i16::from_be_bytes(self.be()?))),
+            0xd2 => Item::Int(i64::from(i32::from_be_bytes(self.be()?))),
+            0xd3 => Item::Int(i64::from_be_bytes(self.be()?)),
+            0xd4..=0xd8 => {
+                self.take(1 + (1 << (marker - 0xd4)))?;
+                Item::Other
+            }
+            0xd9..=0xdb => {
+                let n = self.len(1 << (marker - 0xd9))?;
+                Item::Str(self.take(n)?)
+            }
+            0xdc | 0xdd => Item::Array(self.len(2 << (marker - 0xdc))? as u32),
+            0xde | 0xdf => Item::Map(self.len(2 << (marker - 0xde))? as u32),
+            0xe0..=0xff => Item::Int(i64::from(marker as i8)),
+            0xc1 => return Err(JsonError::Malformed),
+        })
+    }
+}
