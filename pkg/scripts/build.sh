@@ -23,8 +23,11 @@ wasm-bindgen "$MODULE" --target web --out-dir "$OUT" \
 step "wasm-opt -Oz --converge"
 # binaryen from npm (Debian's wasm-opt 108 produces modules that fail to load). The
 # features are those rustc enables by default for wasm32-unknown-unknown. `--converge`
-# repeats the passes while they still shrink the module (a few hundred bytes).
+# repeats the passes while they still shrink the module (a few hundred bytes). The module
+# owns its memory, which starts zeroed, and rustc places nothing in its first kilobyte:
+# `--zero-filled-memory` and `--low-memory-unused` let wasm-opt use both facts.
 "$PKG/node_modules/.bin/wasm-opt" -Oz --converge --strip-debug --strip-producers \
+  --strip-target-features --zero-filled-memory --low-memory-unused \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   "$OUT/resocket_wasm_bg.wasm" -o "$OUT/resocket_wasm_bg.opt.wasm"

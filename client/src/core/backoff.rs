@@ -45,12 +45,13 @@ impl Backoff {
 
     /// The upper bound of the delay for attempt `n`.
     pub fn ceiling(&self, attempt: u32) -> Duration {
-        let initial = self.config.initial.as_secs_f64();
-        let max = self.config.max.as_secs_f64();
+        // In whole microseconds, through saturating casts: no conversion can panic.
+        let initial = micros(self.config.initial) as f64;
+        let max = micros(self.config.max);
         let factor = self.config.factor.max(1.0);
         let grown = initial * factor.powi(attempt.min(1024) as i32);
-        Duration::from_secs_f64(if grown.is_finite() {
-            grown.min(max)
+        Duration::from_micros(if grown.is_finite() {
+            (grown as u64).min(max)
         } else {
             max
         })
@@ -62,6 +63,13 @@ impl Backoff {
         if ceiling.is_zero() {
             return ceiling;
         }
-        Duration::from_micros(rng.random_range(0..=ceiling.as_micros() as u64))
+        Duration::from_micros(rng.random_range(0..=micros(ceiling)))
     }
+}
+
+/// Whole microseconds in `d`, saturating.
+fn micros(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1_000_000)
+        .saturating_add(u64::from(d.subsec_micros()))
 }

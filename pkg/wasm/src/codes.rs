@@ -1,12 +1,8 @@
 //! The numeric codes that cross to JS. `pkg/src/codes.ts` names the same numbers for
-//! TypeScript; `codes()` hands these to JS so the package's tests check the two agree.
+//! TypeScript; a test below reads that file and checks the two agree.
 //!
 //! Error codes below 100 are the client's own; 100 and up are the server's (protocol
 //! codes below 1000, application codes from 1000), passed through unchanged.
-
-use wasm_bindgen::prelude::*;
-
-use crate::json::{push_string, push_u64};
 
 /// No answer before the deadline.
 pub(crate) const TIMEOUT: u16 = 1;
@@ -39,57 +35,62 @@ pub(crate) const CLOSED_SERVER_REFUSED: u16 = 1;
 /// Closed: out of reconnect attempts.
 pub(crate) const CLOSED_ATTEMPTS_EXHAUSTED: u16 = 2;
 
-/// Every code by group and name, as JSON, for the package's consistency test.
-#[wasm_bindgen(js_name = codes)]
-pub fn all_codes() -> String {
-    let groups: [(&str, &[(&str, u16)]); 3] = [
-        (
-            "error",
-            &[
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `Name = number` members of `export enum {name}` in `pkg/src/codes.ts`.
+    fn ts_enum(source: &str, name: &str) -> Vec<(String, u16)> {
+        let start = source
+            .find(&format!("export enum {name} {{"))
+            .unwrap_or_else(|| panic!("codes.ts has no enum {name}"));
+        let body = &source[start..];
+        let body = &body[..body.find('}').expect("enum ends")];
+        body.lines()
+            .filter_map(|line| {
+                let (member, value) = line.trim().trim_end_matches(',').split_once(" = ")?;
+                Some((member.to_owned(), value.parse().ok()?))
+            })
+            .collect()
+    }
+
+    fn pairs(list: &[(&str, u16)]) -> Vec<(String, u16)> {
+        list.iter().map(|(n, c)| ((*n).to_owned(), *c)).collect()
+    }
+
+    #[test]
+    fn the_package_names_the_same_numbers() {
+        let source =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/codes.ts"))
+                .expect("read pkg/src/codes.ts");
+        assert_eq!(
+            ts_enum(&source, "ErrorCode"),
+            pairs(&[
                 ("Timeout", TIMEOUT),
                 ("Closed", CLOSED),
                 ("Disconnected", DISCONNECTED),
                 ("QueueFull", QUEUE_FULL),
                 ("PayloadTooLarge", PAYLOAD_TOO_LARGE),
                 ("BadPayload", BAD_PAYLOAD),
-            ],
-        ),
-        (
-            "disconnect",
-            &[
+            ])
+        );
+        assert_eq!(
+            ts_enum(&source, "DisconnectCode"),
+            pairs(&[
                 ("TransportClosed", DISCONNECT_TRANSPORT_CLOSED),
                 ("HeartbeatTimeout", DISCONNECT_HEARTBEAT_TIMEOUT),
                 ("ConnectTimeout", DISCONNECT_CONNECT_TIMEOUT),
                 ("ServerDisconnect", DISCONNECT_SERVER),
                 ("BadServerFrame", DISCONNECT_BAD_FRAME),
-            ],
-        ),
-        (
-            "closed",
-            &[
+            ])
+        );
+        assert_eq!(
+            ts_enum(&source, "ClosedCode"),
+            pairs(&[
                 ("ClosedByApplication", CLOSED_BY_APPLICATION),
                 ("ServerRefused", CLOSED_SERVER_REFUSED),
                 ("ReconnectAttemptsExhausted", CLOSED_ATTEMPTS_EXHAUSTED),
-            ],
-        ),
-    ];
-    let mut out = String::from("{");
-    for (g, (group, codes)) in groups.iter().enumerate() {
-        if g > 0 {
-            out.push(',');
-        }
-        push_string(group, &mut out);
-        out.push_str(":{");
-        for (i, (name, code)) in codes.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            push_string(name, &mut out);
-            out.push(':');
-            push_u64(u64::from(*code), &mut out);
-        }
-        out.push('}');
+            ])
+        );
     }
-    out.push('}');
-    out
 }

@@ -187,7 +187,8 @@ pub(crate) fn event(event: &Event, out: &mut String) -> bool {
         Event::ReconnectScheduled { attempt, delay } => {
             open(out, "reconnecting");
             num_field(out, "attempt", u64::from(*attempt));
-            num_field(out, "delay", delay.as_millis() as u64);
+            let ms = delay.as_secs().saturating_mul(1000) + u64::from(delay.subsec_millis());
+            num_field(out, "delay", ms);
         }
         Event::Closed { reason } => {
             let mut gave_up = String::new();
