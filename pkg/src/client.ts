@@ -170,7 +170,7 @@ export class Client extends Emitter<ClientEvents> {
   async publish(channel: string, data: unknown, options: RequestOptions = {}): Promise<PublishResult> {
     const payload = encode(data);
     const driver = await this.started();
-    return (await this.request(driver, (core, t) => core.publish(t, channel, payload, options.timeout))) as PublishResult;
+    return (await this.request(driver, "publish", (core, t) => core.publish(t, channel, payload, options.timeout))) as PublishResult;
   }
 
   /**
@@ -180,7 +180,7 @@ export class Client extends Emitter<ClientEvents> {
   async call<R = unknown>(method: string, data: unknown, options: RequestOptions = {}): Promise<R> {
     const payload = encode(data);
     const driver = await this.started();
-    return (await this.request(driver, (core, t) => core.call(t, method, payload, options.timeout))) as R;
+    return (await this.request(driver, "call", (core, t) => core.call(t, method, payload, options.timeout))) as R;
   }
 
   /** Subscribes to `channel`. Events start once connected; see {@link Subscription}. */
@@ -255,12 +255,16 @@ export class Client extends Emitter<ClientEvents> {
   }
 
   /** Submits a publish or call; its result arrives as a `published` or `reply` event. */
-  private request(driver: Driver, submit: (core: RawCore, now: number) => number): Promise<unknown> {
+  private request(
+    driver: Driver,
+    kind: "publish" | "call",
+    submit: (core: RawCore, now: number) => number,
+  ): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const id = submit(driver.core, performance.now());
       // Registered before the core's actions are carried out, which may settle it.
       if (id >= 0) this.pending.set(id, { resolve, reject });
-      else reject(fromRaw(JSON.parse(driver.core.refusal()) as RawError));
+      else reject(fromRaw(JSON.parse(driver.core.refusal()) as RawError, kind));
       driver.drain();
       this.refreshStatus();
     });
@@ -285,7 +289,7 @@ export class Client extends Emitter<ClientEvents> {
         const p = this.pending.get(event.id);
         if (p === undefined) return;
         this.pending.delete(event.id);
-        if (event.error !== undefined) p.reject(fromRaw(event.error));
+        if (event.error !== undefined) p.reject(fromRaw(event.error, event.type === "published" ? "publish" : "call"));
         else p.resolve(event.type === "published" ? event.ack : (event.data ?? null));
         break;
       }

@@ -45,9 +45,13 @@ export class ServerError extends ResocketError {
   override name = "ServerError";
 }
 
-/** @internal The `Error` subclass for an error object that crossed from the module. */
-export function fromRaw(raw: RawError): ResocketError {
-  const { code, message } = raw;
+/**
+ * @internal The `Error` subclass for an error object that crossed from the module.
+ * `request` names what failed (`"publish"`, `"call"`) in the text of a timeout.
+ */
+export function fromRaw(raw: RawError, request = "request"): ResocketError {
+  const { code } = raw;
+  const message = raw.message ?? describe(raw, request);
   if (code >= 100) return new ServerError(code, message);
   switch (code) {
     case ErrorCode.Timeout:
@@ -66,10 +70,20 @@ export function fromRaw(raw: RawError): ResocketError {
   }
 }
 
-/** @internal Rejections from the module are raw error objects; anything else is a bug, passed on. */
-export function toError(e: unknown): unknown {
-  if (typeof e === "object" && e !== null && !(e instanceof Error) && "code" in e && "message" in e) {
-    return fromRaw(e as RawError);
+/** The text of a client-side error, from its code and numbers. */
+function describe(raw: RawError, request: string): string {
+  switch (raw.code) {
+    case ErrorCode.Timeout:
+      return `${request} timed out`;
+    case ErrorCode.Disconnected:
+      return "connection lost before the reply";
+    case ErrorCode.QueueFull:
+      return `offline queue is full (${raw.items} items, ${raw.bytes} bytes)`;
+    case ErrorCode.PayloadTooLarge:
+      return `payload of ${raw.len} bytes exceeds the limit of ${raw.max}`;
+    case ErrorCode.BadPayload:
+      return "payload is not valid MessagePack";
+    default:
+      return "client is closed";
   }
-  return e;
 }

@@ -4,6 +4,7 @@ import {
   ClientClosedError,
   ClientState,
   ErrorCode,
+  LimitError,
   PayloadError,
   ResocketError,
   ServerError,
@@ -98,6 +99,7 @@ describe("Client", () => {
     const slow = await c.call("slow", 1000, { timeout: 100 }).catch((e: unknown) => e);
     expect(slow).toBeInstanceOf(TimeoutError);
     expect((slow as TimeoutError).code).toBe(ErrorCode.Timeout);
+    expect((slow as TimeoutError).message).toBe("call timed out");
 
     const unencodable = await c.call("echo", { f: () => 1 }).catch((e: unknown) => e);
     expect(unencodable).toBeInstanceOf(PayloadError);
@@ -119,6 +121,25 @@ describe("Client", () => {
     c.connect();
     await c.connected();
     expect(await c.call("echo", 7)).toBe(7);
+  });
+
+  it("refuses what does not fit the queue or the payload limit, saying by how much", async () => {
+    // Nothing listens on port 1: the client stays offline and queues.
+    const c = new Client("ws://127.0.0.1:1/ws", { queue: { maxItems: 1 }, maxPayloadBytes: 8 });
+    clients.push(c);
+    c.connect();
+    const queued = c.publish("limits", 1).catch((e: unknown) => e);
+    const full = await c.publish("limits", 2).catch((e: unknown) => e);
+    expect(full).toBeInstanceOf(LimitError);
+    expect((full as LimitError).code).toBe(ErrorCode.QueueFull);
+    expect((full as LimitError).message).toBe("offline queue is full (1 items, 1 bytes)");
+    const large = await c.call("echo", "0123456789").catch((e: unknown) => e);
+    expect((large as LimitError).code).toBe(ErrorCode.PayloadTooLarge);
+    expect((large as LimitError).message).toBe("payload of 11 bytes exceeds the limit of 8");
+    await c.close();
+    const closed = await queued;
+    expect(closed).toBeInstanceOf(ClientClosedError);
+    expect((closed as ClientClosedError).message).toBe("client is closed");
   });
 
   it("refuses an encoding other than MessagePack with a clear error", async () => {

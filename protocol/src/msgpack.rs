@@ -375,12 +375,14 @@ impl<'a> Reader<'a> {
 
     /// A payload: `bin`, or a base64 string in frames transcoded from JSON.
     pub(crate) fn payload(&mut self) -> Result<Payload, DecodeError> {
+        // Constant false in a build without JSON, which then leaves the base64 path out.
+        let base64 = cfg!(any(feature = "json", feature = "json-text")) && self.base64_payloads;
         match self.head()? {
-            Head::Bin(bytes) if !self.base64_payloads => Ok(Payload(Bytes::copy_from_slice(bytes))),
-            Head::Str(text) if self.base64_payloads => json_text::decode_base64(text)
+            Head::Bin(bytes) if !base64 => Ok(Payload(Bytes::copy_from_slice(bytes))),
+            Head::Str(text) if base64 => json_text::decode_base64(text)
                 .map(Payload::from)
                 .ok_or_else(|| malformed("payload is not valid base64")),
-            _ if self.base64_payloads => Err(malformed("expected a base64 string")),
+            _ if base64 => Err(malformed("expected a base64 string")),
             _ => Err(malformed("expected binary data")),
         }
     }

@@ -129,35 +129,55 @@ fn server_error(e: &ServerError) -> String {
     error(e.code, &e.message)
 }
 
+/// A client-side error: its code and the numbers its text needs (the package words it:
+/// `pkg/src/errors.ts`), which keeps the messages and their formatting out of the module.
+fn client_error(code: u16, numbers: &[(&str, usize)]) -> String {
+    let mut out = String::from("{\"code\":");
+    push_u64(u64::from(code), &mut out);
+    for (name, n) in numbers {
+        num_field(&mut out, name, *n as u64);
+    }
+    out.push('}');
+    out
+}
+
 pub(crate) fn publish_error(e: &PublishError) -> String {
-    let code = match e {
-        PublishError::Server(e) => return server_error(e),
-        PublishError::QueueFull { .. } => codes::QUEUE_FULL,
-        PublishError::PayloadTooLarge { .. } => codes::PAYLOAD_TOO_LARGE,
-        PublishError::Timeout => codes::TIMEOUT,
-        PublishError::Payload(_) => codes::BAD_PAYLOAD,
-        _ => codes::CLOSED,
-    };
-    error(code, &e.to_string())
+    match e {
+        PublishError::Server(e) => server_error(e),
+        PublishError::QueueFull { items, bytes } => {
+            client_error(codes::QUEUE_FULL, &[("items", *items), ("bytes", *bytes)])
+        }
+        PublishError::PayloadTooLarge { len, max } => {
+            client_error(codes::PAYLOAD_TOO_LARGE, &[("len", *len), ("max", *max)])
+        }
+        PublishError::Timeout => client_error(codes::TIMEOUT, &[]),
+        PublishError::Payload(_) => client_error(codes::BAD_PAYLOAD, &[]),
+        _ => client_error(codes::CLOSED, &[]),
+    }
 }
 
 pub(crate) fn call_error(e: &CallError) -> String {
-    let code = match e {
-        CallError::Server(e) => return server_error(e),
-        CallError::QueueFull { .. } => codes::QUEUE_FULL,
-        CallError::PayloadTooLarge { .. } => codes::PAYLOAD_TOO_LARGE,
-        CallError::Timeout => codes::TIMEOUT,
-        CallError::Disconnected => codes::DISCONNECTED,
-        CallError::Payload(_) => codes::BAD_PAYLOAD,
-        _ => codes::CLOSED,
-    };
-    error(code, &e.to_string())
+    match e {
+        CallError::Server(e) => server_error(e),
+        CallError::QueueFull { items, bytes } => {
+            client_error(codes::QUEUE_FULL, &[("items", *items), ("bytes", *bytes)])
+        }
+        CallError::PayloadTooLarge { len, max } => {
+            client_error(codes::PAYLOAD_TOO_LARGE, &[("len", *len), ("max", *max)])
+        }
+        CallError::Timeout => client_error(codes::TIMEOUT, &[]),
+        CallError::Disconnected => client_error(codes::DISCONNECTED, &[]),
+        CallError::Payload(_) => client_error(codes::BAD_PAYLOAD, &[]),
+        _ => client_error(codes::CLOSED, &[]),
+    }
 }
 
+/// Through the package a subscribe can only be refused because the client is closed or
+/// by the server (it never subscribes a channel twice).
 pub(crate) fn subscribe_error(e: &SubscribeError) -> String {
     match e {
         SubscribeError::Server(e) => server_error(e),
-        other => error(codes::CLOSED, &other.to_string()),
+        _ => client_error(codes::CLOSED, &[]),
     }
 }
 

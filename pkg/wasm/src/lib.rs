@@ -37,8 +37,19 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 
 #[wasm_bindgen(typescript_custom_section)]
 const RAW_TYPES: &'static str = r#"
-/** An error: client codes below 100, server codes (protocol, then application from 1000) above. */
-export interface RawError { code: number; message: string }
+/**
+ * An error: client codes below 100, server codes (protocol, then application from 1000)
+ * above. The server's carry their `message`; the client's the numbers the package words
+ * theirs with.
+ */
+export interface RawError {
+  code: number;
+  message?: string;
+  items?: number;
+  bytes?: number;
+  len?: number;
+  max?: number;
+}
 
 export interface RawMember { session: string; user: string | null }
 
