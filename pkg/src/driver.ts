@@ -94,7 +94,7 @@ export class Driver {
               }
               break;
             case "status":
-              break;
+              break; // Taken above.
             case "message":
             case "reply":
               this.onEvent(withPayload(action, binaries));

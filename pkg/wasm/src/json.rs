@@ -504,3 +504,105 @@ impl<'a> Reader<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use resocket::{CloseReason, Event, PresenceEvent, PresenceMember};
+
+    use super::*;
+
+    fn transcode(bytes: &[u8]) -> Result<String, &'static str> {
+        let mut out = String::new();
+        match payload(bytes, &mut out) {
+            Ok(()) => Ok(out),
+            Err(JsonError::NotRepresentable) => Err("not JSON"),
+            Err(JsonError::Malformed) => Err("malformed"),
+        }
+    }
+
+    #[test]
+    fn transcodes_what_json_carries_exactly() {
+        // {"a": [1, -2, "x\"\n\u{1}"], "b": nil, "c": true}
+        let mut bytes = vec![
+            0x83, 0xa1, b'a', 0x93, 0x01, 0xfe, 0xa4, b'x', b'"', b'\n', 0x01,
+        ];
+        bytes.extend_from_slice(&[0xa1, b'b', 0xc0, 0xa1, b'c', 0xc3]);
+        assert_eq!(
+            transcode(&bytes),
+            Ok(r#"{"a":[1,-2,"x\"\n\u0001"],"b":null,"c":true}"#.to_owned())
+        );
+        // 2^53 - 1 is the largest integer JSON.parse reads exactly.
+        let mut max_safe = vec![0xcf];
+        max_safe.extend_from_slice(&((1u64 << 53) - 1).to_be_bytes());
+        assert_eq!(transcode(&max_safe), Ok("9007199254740991".to_owned()));
+    }
+
+    #[test]
+    fn leaves_the_rest_to_the_package_and_reports_broken_payloads() {
+        let mut big = vec![0xcf];
+        big.extend_from_slice(&(1u64 << 53).to_be_bytes());
+        assert_eq!(transcode(&big), Err("not JSON"), "an unsafe integer");
+        assert_eq!(transcode(&[0xc4, 0x01, 0xff]), Err("not JSON"), "bin");
+        assert_eq!(
+            transcode(&[0x81, 0x01, 0x02]),
+            Err("not JSON"),
+            "a non-string key"
+        );
+        assert_eq!(
+            transcode(&[0xd6, 0xff, 0, 0, 0, 0]),
+            Err("not JSON"),
+            "a timestamp"
+        );
+        assert_eq!(
+            transcode(&[0xa3, b'a']),
+            Err("malformed"),
+            "a truncated string"
+        );
+        assert_eq!(transcode(&[0xc1]), Err("malformed"), "the reserved marker");
+        assert_eq!(transcode(&[0x01, 0x02]), Err("malformed"), "trailing bytes");
+        assert_eq!(
+            transcode(&[0x91; 100]),
+            Err("not JSON"),
+            "deeper than the limit"
+        );
+    }
+
+    #[test]
+    fn writes_events_as_the_declared_actions() {
+        let mut out = String::new();
+        let closed = Event::Closed {
+            reason: CloseReason::ReconnectAttemptsExhausted { attempts: 7 },
+        };
+        assert!(event(&closed, &mut out));
+        assert_eq!(
+            out,
+            r#"{"type":"closed","code":2,"closeCode":null,"reason":"gave up after 7 attempts"}"#
+        );
+        out.clear();
+        let join = Event::Presence {
+            channel: "room".into(),
+            event: PresenceEvent::Join {
+                member: PresenceMember {
+                    session: "s1".into(),
+                    user: None,
+                },
+            },
+        };
+        assert!(event(&join, &mut out));
+        assert_eq!(
+            out,
+            r#"{"type":"presence","channel":"room","kind":"join","member":{"session":"s1","user":null}}"#
+        );
+        assert_eq!(
+            error(1000, "bad \"input\""),
+            r#"{"code":1000,"message":"bad \"input\""}"#
+        );
+        assert_eq!(
+            publish_error(&PublishError::QueueFull {
+                items: 3,
+                bytes: 40
+            }),
+            r#"{"code":4,"items":3,"bytes":40}"#
+        );
+    }
+}
