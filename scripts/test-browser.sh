@@ -69,7 +69,7 @@ if [ -f pkg/test/e2e/run.mjs ]; then
   step "Playwright: a Vite-built page in Chromium"
   (cd pkg/test/e2e && "$ROOT/pkg/node_modules/.bin/vite" build --logLevel warn)
   start_server e2e --static-dir "$ROOT/pkg/test/e2e/dist"
-  (cd pkg && node test/e2e/run.mjs "$WS_URL")
+  (cd pkg && node test/e2e/run.mjs "$WS_URL" "$CONTROL_URL")
 fi
 
 step "browser tests passed"

@@ -30,7 +30,10 @@ function invalid(name: string, why: string): ResocketError {
   return new ResocketError(ErrorCode.BadPayload, `invalid option \`${name}\`: ${why}`);
 }
 
-/** The options as `new RawCore(numbers, token, clientName)` takes them; throws a `ResocketError` naming a bad one. */
+/**
+ * The options as `new RawCore(numbers, token, clientName)` takes them, with `seed` unless
+ * the options give one; throws a `ResocketError` naming a bad option.
+ */
 export function coreOptions(options: ClientOptions, seed: number): [Float64Array, string | undefined, string | undefined] {
   const o = options as Record<string, unknown>;
   const numbers = new Float64Array(SLOTS.length).fill(NaN);
@@ -49,7 +52,9 @@ export function coreOptions(options: ClientOptions, seed: number): [Float64Array
       numbers[i] = v;
     }
   });
-  numbers[SLOTS.indexOf("seed")] = seed;
+  // A seed of 0 would leave the core's default: always draw one.
+  const seedSlot = SLOTS.indexOf("seed");
+  if (Number.isNaN(numbers[seedSlot]) || numbers[seedSlot] === 0) numbers[seedSlot] = seed;
   if (options.encoding !== undefined && options.encoding !== "msgpack") {
     throw invalid("encoding", "this package speaks MessagePack only");
   }

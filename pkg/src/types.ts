@@ -43,6 +43,12 @@ export interface ClientOptions {
   callsOnDisconnect?: "fail" | "keep_queued";
   /** Largest payload accepted by `publish` and `call`, encoded (default 512 KiB). */
   maxPayloadBytes?: number;
+  /**
+   * Seed of the reconnect jitter and of publish ids (an integer up to 2^53). Leave it out
+   * (the default draws one from Web Crypto) unless a test needs the same delays each run:
+   * clients with the same seed retry in step.
+   */
+  seed?: number;
 }
 
 /** Options of a single publish or call. */

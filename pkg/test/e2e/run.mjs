@@ -1,10 +1,11 @@
 // Playwright: loads the Vite-built page (served by the test server next to /ws) in
-// Chromium and checks what the page wrote into the DOM.
-//   node test/e2e/run.mjs ws://127.0.0.1:PORT/ws
+// Chromium and checks what the page wrote into the DOM: the chat scenario, then the
+// page-event scenario (wakeup.ts), which restarts the server through its control port.
+//   node test/e2e/run.mjs ws://127.0.0.1:PORT/ws http://127.0.0.1:CONTROL_PORT
 import { chromium } from "playwright-core";
 
-const ws = process.argv[2];
-if (!ws) throw new Error("usage: run.mjs WS_URL");
+const [ws, control] = process.argv.slice(2);
+if (!ws || !control) throw new Error("usage: run.mjs WS_URL CONTROL_URL");
 const origin = ws.replace(/^ws:/, "http:").replace(/\/ws$/, "");
 const room = `e2e:${Date.now().toString(36)}`;
 
@@ -36,7 +37,26 @@ try {
     throw new Error(`messages in the DOM: ${JSON.stringify(messages)}, expected ${JSON.stringify(expected)}`);
   }
   if (errors.length > 0) throw new Error(`page errors: ${errors.join("; ")}`);
-  console.log("e2e: 1 passed, 0 failed");
+  console.log("e2e: chat page passed");
+
+  const wake = await browser.newPage();
+  wake.on("pageerror", (e) => errors.push(e.message));
+  await wake.goto(`${origin}/?scenario=wakeup&control=${encodeURIComponent(control)}`);
+  await wake.locator("#wakeup", { hasText: "}" }).waitFor({ timeout: 60_000 });
+  const report = JSON.parse(await wake.locator("#wakeup").textContent());
+  if (report.error) throw new Error(`wakeup page: ${report.error}`);
+  // online, offline, pageshow, visibilitychange: added by a client, removed by dispose().
+  if (report.listeners.added !== 4 || report.listeners.removed !== 4) {
+    throw new Error(`page listeners: ${JSON.stringify(report.listeners)}, expected 4 added and 4 removed`);
+  }
+  for (const run of report.runs) {
+    if (run.delay < 5000) throw new Error(`${run.event}: the seed drew a ${run.delay} ms retry, too short to tell`);
+    if (!run.waiting) throw new Error(`${run.event}: the client was not waiting to retry`);
+    if (run.took >= 3000) throw new Error(`${run.event}: reconnected after ${run.took} ms`);
+  }
+  if (errors.length > 0) throw new Error(`page errors: ${errors.join("; ")}`);
+  console.log(`e2e: page events reconnect at once (${report.runs.map((r) => `${r.event} ${Math.round(r.took)} ms`).join(", ")})`);
+  console.log("e2e: 2 passed, 0 failed");
 } catch (e) {
   failed = true;
   console.error("e2e failed:", e);
