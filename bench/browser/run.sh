@@ -130,7 +130,7 @@ Size of the npm package as built (\`bash pkg/scripts/size.sh\`, gzip -9 per file
 
 | part | raw | gzip |
 |---|---:|---:|
-| WebAssembly module (client core, codec, value conversion) | ${fmt(wasm[0])} | ${fmt(wasm[1])} |
+| WebAssembly module (client core, codec, payload-to-JSON transcoding) | ${fmt(wasm[0])} | ${fmt(wasm[1])} |
 | wasm-bindgen JS glue (minified) | ${fmt(glue[0])} | ${fmt(glue[1])} |
 | **module + glue** (the issue's "wasm + JS glue", target ≤ 40 KB) | ${fmt(wasm[0] + glue[0])} | **${fmt(wasm[1] + glue[1])}** |
 | TypeScript API and driver (minified: index.js and its chunks) | ${fmt(ts[0])} | ${fmt(ts[1])} |
@@ -138,12 +138,16 @@ Size of the npm package as built (\`bash pkg/scripts/size.sh\`, gzip -9 per file
 | \`resocket/react\` adds | ${fmt(react[0])} | ${fmt(react[1])} |
 
 The package was 189,491 bytes gzip with the Rust futures driver and rmp-serde, 103,067
-after the hand-written codec, and is smaller now because its module exports the sans-IO
-core to a TypeScript driver (no futures executor, channels or web-sys bindings), the
-core's maps are sorted deques instead of B-trees, the module leaves the JSON encoding out,
-and the JavaScript is minified. What remains in the module, largest first: the protocol
-codec, the binding (value conversion and wasm-bindgen's shims), the core's logic, then
-the allocator, formatting and panic support from std.
+after the hand-written codec. It is smaller now because its module exports the sans-IO
+core to a small TypeScript driver (no futures executor, channels or web-sys bindings in
+the module), everything the core reports crosses as one JSON text per drain instead of JS
+objects built through wasm-bindgen, payloads JSON cannot carry and outgoing values are
+converted by a TypeScript MessagePack codec, the core's maps are sorted deques instead of
+B-trees, the module leaves the JSON encoding out, and the JavaScript is minified. The
+module's code, by share of its bytes: the client core 28 % (plus what wasm-bindgen's export
+shims inline of it), the binding 28 % (JSON writer, payload transcoder, export shims), the
+protocol codec 16 %, allocator and collections 9 %, formatting and panic support from std
+9 %, data 6 %.
 `;
 let text = fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, "utf8") : "# Benchmark results\n";
 const start = text.indexOf("## Browser");
