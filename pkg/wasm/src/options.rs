@@ -115,3 +115,78 @@ pub(crate) fn config(
     }
     config
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The slots as `pkg/src/options.ts` lists them, in order.
+    fn package_slots() -> Vec<String> {
+        let source =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../src/options.ts"))
+                .expect("read pkg/src/options.ts");
+        let start = source.find("const SLOTS = [").expect("SLOTS in options.ts");
+        let list = &source[start..];
+        let list = &list[..list.find("] as const").expect("end of SLOTS")];
+        list.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn the_package_writes_the_numbers_in_this_order() {
+        let slots = [
+            (Slot::BackoffInitial, "backoff.initial"),
+            (Slot::BackoffMax, "backoff.max"),
+            (Slot::BackoffFactor, "backoff.factor"),
+            (Slot::MaxReconnectAttempts, "maxReconnectAttempts"),
+            (Slot::ConnectTimeout, "connectTimeout"),
+            (Slot::PingInterval, "pingInterval"),
+            (Slot::PingTimeout, "pingTimeout"),
+            (Slot::QueueMaxItems, "queue.maxItems"),
+            (Slot::QueueMaxBytes, "queue.maxBytes"),
+            (Slot::PublishTimeout, "publishTimeout"),
+            (Slot::CallTimeout, "callTimeout"),
+            (Slot::CallsOnDisconnect, "callsOnDisconnect"),
+            (Slot::MaxPayloadBytes, "maxPayloadBytes"),
+            (Slot::Seed, "seed"),
+        ];
+        let package = package_slots();
+        assert_eq!(package.len(), slots.len());
+        for (slot, name) in slots {
+            assert_eq!(package[slot as usize], name);
+        }
+    }
+
+    #[test]
+    fn applies_numbers_and_keeps_defaults_for_nan() {
+        let mut numbers = [f64::NAN; 14];
+        numbers[Slot::BackoffInitial as usize] = 250.0;
+        numbers[Slot::CallTimeout as usize] = f64::INFINITY;
+        numbers[Slot::MaxReconnectAttempts as usize] = 3.0;
+        numbers[Slot::CallsOnDisconnect as usize] = 1.0;
+        numbers[Slot::QueueMaxItems as usize] = 1e30; // saturates, no panic
+        let config = config(&numbers, Some("t".into()), None, None);
+        let default = Config::default();
+        assert_eq!(config.backoff.initial, Duration::from_millis(250));
+        assert_eq!(config.backoff.max, default.backoff.max);
+        assert_eq!(config.default_call_timeout, None);
+        assert_eq!(
+            config.default_publish_timeout,
+            default.default_publish_timeout
+        );
+        assert_eq!(config.max_reconnect_attempts, Some(3));
+        assert_eq!(config.calls_on_disconnect, CallsOnDisconnect::KeepQueued);
+        assert_eq!(config.queue.max_items, usize::MAX);
+        assert_eq!(config.token.as_deref(), Some("t"));
+        assert_eq!(config.client_name, "resocket-js");
+        // Too short an array leaves everything else at its default.
+        assert_eq!(config_from(&[]).connect_timeout, default.connect_timeout);
+    }
+
+    fn config_from(numbers: &[f64]) -> Config {
+        config(numbers, None, None, None)
+    }
+}
