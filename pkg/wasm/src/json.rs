@@ -445,22 +445,27 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn be<const N: usize>(&mut self) -> Result<[u8; N], JsonError> {
-        let mut b = [0; N];
-        b.copy_from_slice(self.take(N)?);
-        Ok(b)
+    /// A big-endian unsigned integer of `width` bytes (one loop for every width keeps
+    /// the reader small).
+    fn uint(&mut self, width: usize) -> Result<u64, JsonError> {
+        Ok(self
+            .take(width)?
+            .iter()
+            .fold(0, |n, &b| n << 8 | u64::from(b)))
+    }
+
+    /// A big-endian two's-complement integer of `width` bytes.
+    fn int(&mut self, width: usize) -> Result<i64, JsonError> {
+        let shift = 64 - 8 * width as u32;
+        Ok(((self.uint(width)? << shift) as i64) >> shift)
     }
 
     fn len(&mut self, width: usize) -> Result<usize, JsonError> {
-        Ok(match width {
-            1 => self.be::<1>()?[0] as usize,
-            2 => u16::from_be_bytes(self.be()?) as usize,
-            _ => u32::from_be_bytes(self.be()?) as usize,
-        })
+        self.uint(width).map(|n| n as usize)
     }
 
     fn next(&mut self) -> Result<Item<'a>, JsonError> {
-        let marker = self.be::<1>()?[0];
+        let marker = self.take(1)?[0];
         Ok(match marker {
             0x00..=0x7f => Item::Uint(u64::from(marker)),
             0x80..=0x8f => Item::Map(u32::from(marker & 0x0f)),
@@ -479,16 +484,10 @@ impl<'a> Reader<'a> {
                 self.take(n + 1)?;
                 Item::Other
             }
-            0xca => Item::Float(f64::from(f32::from_be_bytes(self.be()?))),
-            0xcb => Item::Float(f64::from_be_bytes(self.be()?)),
-            0xcc => Item::Uint(u64::from(self.be::<1>()?[0])),
-            0xcd => Item::Uint(u64::from(u16::from_be_bytes(self.be()?))),
-            0xce => Item::Uint(u64::from(u32::from_be_bytes(self.be()?))),
-            0xcf => Item::Uint(u64::from_be_bytes(self.be()?)),
-            0xd0 => Item::Int(i64::from(self.be::<1>()?[0] as i8)),
-            0xd1 => Item::Int(i64::from(i16::from_be_bytes(self.be()?))),
-            0xd2 => Item::Int(i64::from(i32::from_be_bytes(self.be()?))),
-            0xd3 => Item::Int(i64::from_be_bytes(self.be()?)),
+            0xca => Item::Float(f64::from(f32::from_bits(self.uint(4)? as u32))),
+            0xcb => Item::Float(f64::from_bits(self.uint(8)?)),
+            0xcc..=0xcf => Item::Uint(self.uint(1 << (marker - 0xcc))?),
+            0xd0..=0xd3 => Item::Int(self.int(1 << (marker - 0xd0))?),
             0xd4..=0xd8 => {
                 self.take(1 + (1 << (marker - 0xd4)))?;
                 Item::Other
@@ -535,6 +534,15 @@ mod tests {
         let mut max_safe = vec![0xcf];
         max_safe.extend_from_slice(&((1u64 << 53) - 1).to_be_bytes());
         assert_eq!(transcode(&max_safe), Ok("9007199254740991".to_owned()));
+        // int 8/16/32/64 and uint 16 read with their signs and widths.
+        let ints = [
+            0x95, 0xd0, 0x80, 0xd1, 0xff, 0x00, 0xd2, 0x80, 0x00, 0x00, 0x00, 0xd3, 0xff, 0xff,
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xcd, 0x12, 0x34,
+        ];
+        assert_eq!(
+            transcode(&ints),
+            Ok("[-128,-256,-2147483648,-2,4660]".to_owned())
+        );
     }
 
     #[test]
