@@ -38,6 +38,8 @@ try {
   }
   if (errors.length > 0) throw new Error(`page errors: ${errors.join("; ")}`);
   console.log("e2e: chat page passed");
+  // Its clients would log refused reconnects while the next scenario restarts the server.
+  await page.close();
 
   const wake = await browser.newPage();
   wake.on("pageerror", (e) => errors.push(e.message));
