@@ -223,7 +223,7 @@ impl RawCore {
     pub fn timeout(&self) -> f64 {
         self.core
             .poll_timeout()
-            .map_or(-1.0, |at| at.since_origin().as_micros() as f64 / 1000.0)
+            .map_or(-1.0, |at| at.since_origin().as_secs_f64() * 1000.0)
     }
 
     /// Everything the core asks for since the last call: the JSON text of a
