@@ -131,7 +131,7 @@ export class Client extends Emitter<ClientEvents> {
       const driver = new Driver(core, this.url, (event) => this.onEvent(event));
       this.driver = driver;
       driver.input((core, t) => {
-        for (const [name, channel] of this.channels) this.subscribeCore(core, t, name, channel);
+        for (const name of this.channels.keys()) this.subscribeCore(core, t, name);
         core.connect(t);
       });
       this.refreshStatus();
@@ -190,8 +190,7 @@ export class Client extends Emitter<ClientEvents> {
     if (entry === undefined) {
       entry = { subs: new Set(), live: false, members: new Map() };
       this.channels.set(channel, entry);
-      const ch = entry;
-      this.driver?.input((core, t) => this.subscribeCore(core, t, channel, ch));
+      this.driver?.input((core, t) => this.subscribeCore(core, t, channel));
     } else if (entry.live) {
       // The channel is already subscribed: this subscription starts from here, with the
       // current presence set (once its listeners are attached).
@@ -270,9 +269,11 @@ export class Client extends Emitter<ClientEvents> {
     });
   }
 
-  private subscribeCore(core: RawCore, now: number, name: string, channel: Channel): void {
-    if (core.subscribe(now, name)) channel.live = false;
-    else this.onEvent({ type: "failed", error: JSON.parse(core.refusal()) as RawError, channel: name });
+  /** Subscribes the core to a channel; a refusal reaches its subscriptions as `failed`. */
+  private subscribeCore(core: RawCore, now: number, name: string): void {
+    if (!core.subscribe(now, name)) {
+      this.onEvent({ type: "failed", error: JSON.parse(core.refusal()) as RawError, channel: name });
+    }
   }
 
   private unsubscribe(sub: Subscription<never>): void {
